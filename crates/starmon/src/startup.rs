@@ -8,5 +8,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster => "cluster",
         Command::Collect => "collect",
     };
-    anyhow::bail!("`starmon {name}` is not implemented yet; run `starrocks-sim` to try the emulator")
+    anyhow::bail!(
+        "`starmon {name}` is not implemented yet; run `starrocks-sim` to try the emulator"
+    )
 }

@@ -59,8 +59,18 @@ pub struct Catalog {
 
 const USER_DBS: &[&str] = &["dw", "ods", "ads", "dim", "tmp_etl"];
 const TABLE_STEMS: &[&str] = &[
-    "sales_fact", "orders", "events", "page_views", "customers", "products", "inventory",
-    "payments", "sessions", "clicks", "refunds", "shipments",
+    "sales_fact",
+    "orders",
+    "events",
+    "page_views",
+    "customers",
+    "products",
+    "inventory",
+    "payments",
+    "sessions",
+    "clicks",
+    "refunds",
+    "shipments",
 ];
 
 impl Catalog {
@@ -76,15 +86,31 @@ impl Catalog {
             system.push(("sys", 9));
         }
         for (name, n) in system {
-            cat.dbs.push(Database { id: id(), name: name.into(), system: true });
+            cat.dbs.push(Database {
+                id: id(),
+                name: name.into(),
+                system: true,
+            });
             for t in 0..n {
                 cat.tables.push(Table {
                     id: id(),
                     db: name.into(),
                     name: format!("{}_{t}", name.trim_matches('_')),
-                    table_type: if name == "information_schema" { "SYSTEM VIEW" } else { "BASE TABLE" },
-                    engine: if name == "information_schema" { "MEMORY" } else { "StarRocks" },
-                    weight: if name == "information_schema" { 0.0 } else { 0.0001 },
+                    table_type: if name == "information_schema" {
+                        "SYSTEM VIEW"
+                    } else {
+                        "BASE TABLE"
+                    },
+                    engine: if name == "information_schema" {
+                        "MEMORY"
+                    } else {
+                        "StarRocks"
+                    },
+                    weight: if name == "information_schema" {
+                        0.0
+                    } else {
+                        0.0001
+                    },
                     data_length: 0,
                     rows: 0,
                     replicas: 3,
@@ -95,7 +121,11 @@ impl Catalog {
         }
         let n_dbs = rng.random_range(2..=USER_DBS.len());
         for db in &USER_DBS[..n_dbs] {
-            cat.dbs.push(Database { id: id(), name: (*db).into(), system: false });
+            cat.dbs.push(Database {
+                id: id(),
+                name: (*db).into(),
+                system: false,
+            });
             let n_tables = rng.random_range(5..40);
             for t in 0..n_tables {
                 let stem = TABLE_STEMS[(t + db.len()) % TABLE_STEMS.len()];
@@ -155,11 +185,19 @@ impl Catalog {
     }
 
     pub fn user_db_names(&self) -> Vec<String> {
-        self.dbs.iter().filter(|d| !d.system).map(|d| d.name.clone()).collect()
+        self.dbs
+            .iter()
+            .filter(|d| !d.system)
+            .map(|d| d.name.clone())
+            .collect()
     }
 
     pub fn user_db_ids(&self) -> Vec<i64> {
-        self.dbs.iter().filter(|d| !d.system).map(|d| d.id).collect()
+        self.dbs
+            .iter()
+            .filter(|d| !d.system)
+            .map(|d| d.id)
+            .collect()
     }
 
     pub fn db(&self, name: &str) -> Option<&Database> {
@@ -171,7 +209,11 @@ impl Catalog {
     }
 
     pub fn random_table(&self, rng: &mut ChaCha8Rng) -> (String, String) {
-        let user: Vec<&Table> = self.tables.iter().filter(|t| t.table_type == "BASE TABLE" && t.engine == "StarRocks" && t.weight > 0.001).collect();
+        let user: Vec<&Table> = self
+            .tables
+            .iter()
+            .filter(|t| t.table_type == "BASE TABLE" && t.engine == "StarRocks" && t.weight > 0.001)
+            .collect();
         if user.is_empty() {
             return ("dw".into(), "sales_fact_00".into());
         }

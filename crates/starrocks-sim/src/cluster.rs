@@ -30,11 +30,20 @@ pub struct Clock {
 impl Clock {
     pub fn new(frozen: bool) -> Self {
         let start_ms = chrono::Utc::now().timestamp_millis();
-        Clock { started: Instant::now(), start_ms, offset_ms: AtomicI64::new(0), frozen }
+        Clock {
+            started: Instant::now(),
+            start_ms,
+            offset_ms: AtomicI64::new(0),
+            frozen,
+        }
     }
 
     pub fn now_ms(&self) -> i64 {
-        let elapsed = if self.frozen { 0 } else { self.started.elapsed().as_millis() as i64 };
+        let elapsed = if self.frozen {
+            0
+        } else {
+            self.started.elapsed().as_millis() as i64
+        };
         self.start_ms + elapsed + self.offset_ms.load(Ordering::Relaxed)
     }
 
@@ -123,7 +132,10 @@ impl Cluster {
     }
 
     pub async fn sql_delay(&self, fe_idx: usize) {
-        let ms = self.fe_node(fe_idx).map(|n| n.faults.lock().sql_delay_ms).unwrap_or(0);
+        let ms = self
+            .fe_node(fe_idx)
+            .map(|n| n.faults.lock().sql_delay_ms)
+            .unwrap_or(0);
         if ms > 0 {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
@@ -176,7 +188,10 @@ const REALISTIC_PORTS: (u16, u16, u16) = (9030, 8030, 8040);
 /// Binds every node of a cluster on its own 127.X.Y.N address. Tries the usual StarRocks
 /// ports first and falls back to one ephemeral port per role; moves to another X.Y block when
 /// something is in the way.
-async fn bind_cluster(shape: Shape, block_seed: u64) -> std::io::Result<(Vec<Ipv4Addr>, Vec<Bound>, (u16, u16, u16))> {
+async fn bind_cluster(
+    shape: Shape,
+    block_seed: u64,
+) -> std::io::Result<(Vec<Ipv4Addr>, Vec<Bound>, (u16, u16, u16))> {
     let total = shape.fes + shape.bes + shape.cns;
     let mut last_err = None;
     for attempt in 0..64u64 {
@@ -194,7 +209,11 @@ async fn bind_cluster(shape: Shape, block_seed: u64) -> std::io::Result<(Vec<Ipv
                 Ipv4Addr::new(127, x, y, last.min(254) as u8)
             })
             .collect();
-        let ports = if attempt < 4 { Some(REALISTIC_PORTS) } else { None };
+        let ports = if attempt < 4 {
+            Some(REALISTIC_PORTS)
+        } else {
+            None
+        };
         match bind_all(&ips, shape.fes, ports).await {
             Ok((bound, ports)) => return Ok((ips, bound, ports)),
             Err(e) => last_err = Some(e),
@@ -203,7 +222,11 @@ async fn bind_cluster(shape: Shape, block_seed: u64) -> std::io::Result<(Vec<Ipv
     Err(last_err.unwrap_or_else(|| std::io::Error::other("no loopback block could be bound")))
 }
 
-async fn bind_all(ips: &[Ipv4Addr], fes: usize, ports: Option<(u16, u16, u16)>) -> std::io::Result<(Vec<Bound>, (u16, u16, u16))> {
+async fn bind_all(
+    ips: &[Ipv4Addr],
+    fes: usize,
+    ports: Option<(u16, u16, u16)>,
+) -> std::io::Result<(Vec<Bound>, (u16, u16, u16))> {
     let (mut q, mut h, mut b) = ports.unwrap_or((0, 0, 0));
     let mut bound = Vec::with_capacity(ips.len());
     for (i, ip) in ips.iter().enumerate() {
@@ -213,7 +236,10 @@ async fn bind_all(ips: &[Ipv4Addr], fes: usize, ports: Option<(u16, u16, u16)>) 
             q = query.local_addr()?.port();
             let http = TcpListener::bind(addr(h)).await?;
             h = http.local_addr()?.port();
-            bound.push(Bound { http, query: Some(query) });
+            bound.push(Bound {
+                http,
+                query: Some(query),
+            });
         } else {
             let http = TcpListener::bind(addr(b)).await?;
             b = http.local_addr()?.port();
@@ -224,17 +250,38 @@ async fn bind_all(ips: &[Ipv4Addr], fes: usize, ports: Option<(u16, u16, u16)>) 
 }
 
 /// Creates a cluster, binds its endpoints and starts serving them.
-pub async fn start(spec: ClusterSpec, shape: Shape, clock: Arc<Clock>, shutdown: CancellationToken) -> std::io::Result<Arc<Cluster>> {
-    let block_seed = spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(std::process::id()) ^ clock.now_ms() as u64;
+pub async fn start(
+    spec: ClusterSpec,
+    shape: Shape,
+    clock: Arc<Clock>,
+    shutdown: CancellationToken,
+) -> std::io::Result<Arc<Cluster>> {
+    let block_seed = spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ u64::from(std::process::id())
+        ^ clock.now_ms() as u64;
     let (ips, bound, (query_port, fe_http, be_http)) = bind_cluster(shape, block_seed).await?;
     let fe_addrs: Vec<FeAddr> = ips[..shape.fes]
         .iter()
-        .map(|ip| FeAddr { ip: ip.to_string(), query_port, http_port: fe_http })
+        .map(|ip| FeAddr {
+            ip: ip.to_string(),
+            query_port,
+            http_port: fe_http,
+        })
         .collect();
-    let be_addrs: Vec<BeAddr> = ips[shape.fes..].iter().map(|ip| BeAddr { ip: ip.to_string(), http_port: be_http }).collect();
+    let be_addrs: Vec<BeAddr> = ips[shape.fes..]
+        .iter()
+        .map(|ip| BeAddr {
+            ip: ip.to_string(),
+            http_port: be_http,
+        })
+        .collect();
     let state = ClusterState::new(
         &spec,
-        Topology { fes: &fe_addrs, bes: &be_addrs[..shape.bes], cns: &be_addrs[shape.bes..] },
+        Topology {
+            fes: &fe_addrs,
+            bes: &be_addrs[..shape.bes],
+            cns: &be_addrs[shape.bes..],
+        },
         clock.now_ms(),
     );
     let nodes: Vec<Arc<Node>> = ips
@@ -244,24 +291,55 @@ pub async fn start(spec: ClusterSpec, shape: Shape, clock: Arc<Clock>, shutdown:
             let (id, kind, query) = if i < shape.fes {
                 (format!("fe{i}"), NodeKind::Fe(i), Some(query_port))
             } else if i < shape.fes + shape.bes {
-                (format!("be{}", i - shape.fes), NodeKind::Be(i - shape.fes), None)
+                (
+                    format!("be{}", i - shape.fes),
+                    NodeKind::Be(i - shape.fes),
+                    None,
+                )
             } else {
-                (format!("cn{}", i - shape.fes - shape.bes), NodeKind::Be(i - shape.fes), None)
+                (
+                    format!("cn{}", i - shape.fes - shape.bes),
+                    NodeKind::Be(i - shape.fes),
+                    None,
+                )
             };
             let http_port = if i < shape.fes { fe_http } else { be_http };
-            Arc::new(Node { id, kind, ip: *ip, http_port, query_port: query, faults: Mutex::new(Faults::default()), up: watch::channel((true, 0)).0 })
+            Arc::new(Node {
+                id,
+                kind,
+                ip: *ip,
+                http_port,
+                query_port: query,
+                faults: Mutex::new(Faults::default()),
+                up: watch::channel((true, 0)).0,
+            })
         })
         .collect();
-    let cluster = Arc::new(Cluster { spec, clock, nodes, state: Mutex::new(state) });
+    let cluster = Arc::new(Cluster {
+        spec,
+        clock,
+        nodes,
+        state: Mutex::new(state),
+    });
     for (node, listeners) in cluster.nodes.iter().zip(bound) {
-        tokio::spawn(supervise(cluster.clone(), node.clone(), listeners, shutdown.clone()));
+        tokio::spawn(supervise(
+            cluster.clone(),
+            node.clone(),
+            listeners,
+            shutdown.clone(),
+        ));
     }
     Ok(cluster)
 }
 
 /// Serves a node while it is up; when it is stopped, closes its listeners and connections so
 /// clients see "connection refused", and binds again when it is started.
-async fn supervise(cluster: Arc<Cluster>, node: Arc<Node>, first: Bound, shutdown: CancellationToken) {
+async fn supervise(
+    cluster: Arc<Cluster>,
+    node: Arc<Node>,
+    first: Bound,
+    shutdown: CancellationToken,
+) {
     let mut up = node.up.subscribe();
     let mut listeners = Some(first);
     loop {
@@ -286,9 +364,19 @@ async fn supervise(cluster: Arc<Cluster>, node: Arc<Node>, first: Bound, shutdow
         };
         let stop = shutdown.child_token();
         let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(crate::http::serve(bound.http, cluster.clone(), node.clone(), stop.clone())));
+        tasks.push(tokio::spawn(crate::http::serve(
+            bound.http,
+            cluster.clone(),
+            node.clone(),
+            stop.clone(),
+        )));
         if let (Some(query), NodeKind::Fe(i)) = (bound.query, node.kind) {
-            tasks.push(tokio::spawn(crate::mysql::serve(query, cluster.clone(), i, stop.clone())));
+            tasks.push(tokio::spawn(crate::mysql::serve(
+                query,
+                cluster.clone(),
+                i,
+                stop.clone(),
+            )));
         }
         loop {
             tokio::select! {

@@ -37,9 +37,15 @@ pub fn router(control: Control) -> Router {
         .route("/clusters", get(list))
         .route("/clusters/{c}", get(info))
         .route("/clusters/{c}/truth", get(truth))
-        .route("/clusters/{c}/workload", patch(set_workload).get(get_workload))
+        .route(
+            "/clusters/{c}/workload",
+            patch(set_workload).get(get_workload),
+        )
         .route("/clusters/{c}/nodes/{node}/{action}", post(node_action))
-        .route("/clusters/{c}/nodes/{node}/faults", put(set_faults).get(get_faults))
+        .route(
+            "/clusters/{c}/nodes/{node}/faults",
+            put(set_faults).get(get_faults),
+        )
         .route("/clusters/{c}/leader", post(move_leader))
         .route("/clusters/{c}/show_fault", put(show_fault))
         .route("/clock", get(clock))
@@ -78,7 +84,9 @@ impl Control {
 }
 
 async fn list(State(ctl): State<Control>) -> Json<Value> {
-    Json(Value::Array(ctl.clusters.iter().map(|c| c.info(&ctl.base_url)).collect()))
+    Json(Value::Array(
+        ctl.clusters.iter().map(|c| c.info(&ctl.base_url)).collect(),
+    ))
 }
 
 async fn info(State(ctl): State<Control>, Path(c): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -86,10 +94,15 @@ async fn info(State(ctl): State<Control>, Path(c): Path<String>) -> Result<Json<
 }
 
 async fn truth(State(ctl): State<Control>, Path(c): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(ctl.cluster(&c)?.with_state(|st| crate::truth::truth(st))))
+    Ok(Json(
+        ctl.cluster(&c)?.with_state(|st| crate::truth::truth(st)),
+    ))
 }
 
-async fn get_workload(State(ctl): State<Control>, Path(c): Path<String>) -> Result<Json<Workload>, ApiError> {
+async fn get_workload(
+    State(ctl): State<Control>,
+    Path(c): Path<String>,
+) -> Result<Json<Workload>, ApiError> {
     Ok(Json(ctl.cluster(&c)?.with_state(|st| st.workload.clone())))
 }
 
@@ -128,9 +141,14 @@ async fn node_action(
     b: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let cluster = ctl.cluster(&c)?;
-    let node = cluster.node(&node_id).cloned().ok_or_else(|| not_found(format!("no node {node_id:?} in {c}")))?;
+    let node = cluster
+        .node(&node_id)
+        .cloned()
+        .ok_or_else(|| not_found(format!("no node {node_id:?} in {c}")))?;
     if action == "fill" {
-        let NodeKind::Be(i) = node.kind else { return Err(bad("only backends have disks to fill")) };
+        let NodeKind::Be(i) = node.kind else {
+            return Err(bad("only backends have disks to fill"));
+        };
         let fill: Fill = serde_json::from_value(body(b)?).map_err(|e| bad(e.to_string()))?;
         cluster.with_state(|st| {
             if let Some(m) = fill.rate_multiplier {
@@ -166,9 +184,15 @@ async fn node_action(
     Ok(Json(json!({"node": node_id, "up": up})))
 }
 
-async fn get_faults(State(ctl): State<Control>, Path((c, node_id)): Path<(String, String)>) -> Result<Json<Faults>, ApiError> {
+async fn get_faults(
+    State(ctl): State<Control>,
+    Path((c, node_id)): Path<(String, String)>,
+) -> Result<Json<Faults>, ApiError> {
     let cluster = ctl.cluster(&c)?;
-    let node = cluster.node(&node_id).cloned().ok_or_else(|| not_found(format!("no node {node_id:?} in {c}")))?;
+    let node = cluster
+        .node(&node_id)
+        .cloned()
+        .ok_or_else(|| not_found(format!("no node {node_id:?} in {c}")))?;
     let faults = *node.faults.lock();
     Ok(Json(faults))
 }
@@ -179,7 +203,10 @@ async fn set_faults(
     b: Result<Json<Faults>, JsonRejection>,
 ) -> Result<Json<Faults>, ApiError> {
     let cluster = ctl.cluster(&c)?;
-    let node = cluster.node(&node_id).cloned().ok_or_else(|| not_found(format!("no node {node_id:?} in {c}")))?;
+    let node = cluster
+        .node(&node_id)
+        .cloned()
+        .ok_or_else(|| not_found(format!("no node {node_id:?} in {c}")))?;
     let faults = body(b)?;
     *node.faults.lock() = faults;
     Ok(Json(faults))
@@ -198,7 +225,9 @@ async fn move_leader(
 ) -> Result<Json<Value>, ApiError> {
     let cluster = ctl.cluster(&c)?;
     let req = body(b)?;
-    let leader = cluster.with_state(|st| st.move_leader(req.fe)).map_err(bad)?;
+    let leader = cluster
+        .with_state(|st| st.move_leader(req.fe))
+        .map_err(bad)?;
     Ok(Json(json!({"leader": format!("fe{leader}")})))
 }
 
@@ -229,7 +258,10 @@ struct Advance {
     seconds: f64,
 }
 
-async fn advance(State(ctl): State<Control>, b: Result<Json<Advance>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+async fn advance(
+    State(ctl): State<Control>,
+    b: Result<Json<Advance>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
     let req = body(b)?;
     if !(req.seconds.is_finite() && req.seconds >= 0.0 && req.seconds <= 400.0 * 86_400.0) {
         return Err(bad("seconds must be between 0 and 400 days"));

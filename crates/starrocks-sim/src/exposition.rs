@@ -50,7 +50,14 @@ pub struct Sample {
 impl Sample {
     pub fn new(name: impl Into<String>, kind: Kind, help: &'static str, value: Value) -> Self {
         let name = name.into();
-        Sample { family: name.clone(), name, kind, help, labels: Vec::new(), value }
+        Sample {
+            family: name.clone(),
+            name,
+            kind,
+            help,
+            labels: Vec::new(),
+            value,
+        }
     }
 
     pub fn label(mut self, key: &'static str, value: impl Into<String>) -> Self {
@@ -75,7 +82,10 @@ fn write_labels(out: &mut String, labels: &[(&'static str, String)], sep: &str) 
 
 fn escape_label(v: &str) -> std::borrow::Cow<'_, str> {
     if v.contains(['\\', '"', '\n']) {
-        v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").into()
+        v.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+            .into()
     } else {
         v.into()
     }
@@ -95,7 +105,10 @@ pub fn write_fe(out: &mut String, samples: &[Sample], style: &FeStyle) {
         // Families contiguous, in an arbitrary but stable order (a HashMap in the FE).
         let mut by_family: BTreeMap<(u64, &str), Vec<&Sample>> = BTreeMap::new();
         for s in samples {
-            by_family.entry((family_hash(&s.family), s.family.as_str())).or_default().push(s);
+            by_family
+                .entry((family_hash(&s.family), s.family.as_str()))
+                .or_default()
+                .push(s);
         }
         by_family.into_values().flatten().collect()
     } else {
@@ -127,7 +140,9 @@ pub fn write_fe(out: &mut String, samples: &[Sample], style: &FeStyle) {
 
 fn family_hash(name: &str) -> u64 {
     // FNV-1a: a stable stand-in for Java's HashMap order.
-    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Writes BE samples: alphabetical families, `# TYPE` only, sorted labels, `,` separator.
@@ -138,11 +153,17 @@ pub fn write_be(out: &mut String, samples: &[Sample]) {
         labels.sort_by(|a, b| a.0.cmp(b.0));
         let mut key = String::new();
         write_labels(&mut key, &labels, ",");
-        families.entry(s.family.as_str()).or_default().push((key, s));
+        families
+            .entry(s.family.as_str())
+            .or_default()
+            .push((key, s));
     }
     for (family, mut series) in families {
         series.sort_by(|a, b| a.0.cmp(&b.0));
-        let kind = series.first().map(|(_, s)| s.kind.as_str()).unwrap_or("gauge");
+        let kind = series
+            .first()
+            .map(|(_, s)| s.kind.as_str())
+            .unwrap_or("gauge");
         let _ = writeln!(out, "# TYPE {family} {kind}");
         for (labels, s) in series {
             out.push_str(&s.name);
@@ -173,13 +194,18 @@ pub fn write_json(samples: &[Sample], prefix: &str) -> String {
         .iter()
         .map(|s| {
             let mut tags = serde_json::Map::new();
-            tags.insert("metric".into(), s.name.strip_prefix(prefix).unwrap_or(&s.name).into());
+            tags.insert(
+                "metric".into(),
+                s.name.strip_prefix(prefix).unwrap_or(&s.name).into(),
+            );
             for (k, v) in &s.labels {
                 tags.insert((*k).into(), v.clone().into());
             }
             let value = match s.value {
                 Value::Int(v) => serde_json::Value::from(v),
-                Value::Double(v) => serde_json::Number::from_f64(v).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null),
+                Value::Double(v) => serde_json::Number::from_f64(v)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null),
             };
             serde_json::json!({"tags": tags, "unit": "nounit", "value": value})
         })
@@ -194,15 +220,40 @@ mod tests {
     #[test]
     fn fe_style_splits_families_and_uses_comma_space() {
         let samples = vec![
-            Sample::new("starrocks_fe_tablet_num", Kind::Gauge, "tablet number", Value::Int(5)).label("backend", "a:1"),
-            Sample::new("starrocks_fe_score", Kind::Gauge, "score", Value::Int(2)).label("backend", "a:1"),
-            Sample::new("starrocks_fe_tablet_num", Kind::Gauge, "tablet number", Value::Int(6)).label("backend", "b:1"),
-            Sample::new("starrocks_fe_job", Kind::Gauge, "job", Value::Double(2.9043321137999997E8))
-                .label("job", "load")
-                .label("type", "BROKER"),
+            Sample::new(
+                "starrocks_fe_tablet_num",
+                Kind::Gauge,
+                "tablet number",
+                Value::Int(5),
+            )
+            .label("backend", "a:1"),
+            Sample::new("starrocks_fe_score", Kind::Gauge, "score", Value::Int(2))
+                .label("backend", "a:1"),
+            Sample::new(
+                "starrocks_fe_tablet_num",
+                Kind::Gauge,
+                "tablet number",
+                Value::Int(6),
+            )
+            .label("backend", "b:1"),
+            Sample::new(
+                "starrocks_fe_job",
+                Kind::Gauge,
+                "job",
+                Value::Double(2.9043321138E8),
+            )
+            .label("job", "load")
+            .label("type", "BROKER"),
         ];
         let mut out = String::new();
-        write_fe(&mut out, &samples, &FeStyle { two_spaces: false, grouped: false });
+        write_fe(
+            &mut out,
+            &samples,
+            &FeStyle {
+                two_spaces: false,
+                grouped: false,
+            },
+        );
         assert_eq!(
             out,
             "# HELP starrocks_fe_tablet_num tablet number\n# TYPE starrocks_fe_tablet_num gauge\n\
@@ -211,10 +262,17 @@ mod tests {
              starrocks_fe_score{backend=\"a:1\"} 2\n\
              starrocks_fe_tablet_num{backend=\"b:1\"} 6\n\
              # HELP starrocks_fe_job job\n# TYPE starrocks_fe_job gauge\n\
-             starrocks_fe_job{job=\"load\", type=\"BROKER\"} 2.9043321137999997E8\n"
+             starrocks_fe_job{job=\"load\", type=\"BROKER\"} 2.9043321138E8\n"
         );
         let mut grouped = String::new();
-        write_fe(&mut grouped, &samples, &FeStyle { two_spaces: false, grouped: true });
+        write_fe(
+            &mut grouped,
+            &samples,
+            &FeStyle {
+                two_spaces: false,
+                grouped: true,
+            },
+        );
         let tablet_lines: Vec<usize> = grouped
             .lines()
             .enumerate()
@@ -222,17 +280,36 @@ mod tests {
             .map(|(i, _)| i)
             .collect();
         assert_eq!(tablet_lines.len(), 2);
-        assert_eq!(tablet_lines[1], tablet_lines[0] + 1, "grouped families are contiguous:\n{grouped}");
+        assert_eq!(
+            tablet_lines[1],
+            tablet_lines[0] + 1,
+            "grouped families are contiguous:\n{grouped}"
+        );
     }
 
     #[test]
     fn two_space_headers_and_node_info_without_help() {
         let samples = vec![
-            Sample::new("jvm_thread", Kind::Gauge, "jvm thread stat", Value::Int(612)).label("type", "count"),
-            Sample::new("node_info", Kind::Gauge, "", Value::Int(3)).label("type", "fe_node_num").label("state", "total"),
+            Sample::new(
+                "jvm_thread",
+                Kind::Gauge,
+                "jvm thread stat",
+                Value::Int(612),
+            )
+            .label("type", "count"),
+            Sample::new("node_info", Kind::Gauge, "", Value::Int(3))
+                .label("type", "fe_node_num")
+                .label("state", "total"),
         ];
         let mut out = String::new();
-        write_fe(&mut out, &samples, &FeStyle { two_spaces: true, grouped: false });
+        write_fe(
+            &mut out,
+            &samples,
+            &FeStyle {
+                two_spaces: true,
+                grouped: false,
+            },
+        );
         assert_eq!(
             out,
             "# HELP  jvm_thread jvm thread stat\n# TYPE  jvm_thread gauge\njvm_thread{type=\"count\"} 612\n\
@@ -243,12 +320,24 @@ mod tests {
     #[test]
     fn be_style_sorts_families_series_and_label_names() {
         let samples = vec![
-            Sample::new("starrocks_be_engine_requests_total", Kind::Counter, "", Value::Int(5))
-                .label("type", "base_compaction")
-                .label("status", "failed"),
-            Sample::new("starrocks_be_cpu", Kind::Counter, "", Value::Int(10)).label("mode", "user"),
-            Sample::new("starrocks_be_cpu", Kind::Counter, "", Value::Int(20)).label("mode", "idle"),
-            Sample::new("starrocks_be_query_cache_hit_ratio", Kind::Gauge, "", Value::Double(0.0)),
+            Sample::new(
+                "starrocks_be_engine_requests_total",
+                Kind::Counter,
+                "",
+                Value::Int(5),
+            )
+            .label("type", "base_compaction")
+            .label("status", "failed"),
+            Sample::new("starrocks_be_cpu", Kind::Counter, "", Value::Int(10))
+                .label("mode", "user"),
+            Sample::new("starrocks_be_cpu", Kind::Counter, "", Value::Int(20))
+                .label("mode", "idle"),
+            Sample::new(
+                "starrocks_be_query_cache_hit_ratio",
+                Kind::Gauge,
+                "",
+                Value::Double(0.0),
+            ),
         ];
         let mut out = String::new();
         write_be(&mut out, &samples);

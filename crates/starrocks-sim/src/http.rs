@@ -22,8 +22,16 @@ struct Ctx {
     node: Arc<Node>,
 }
 
-pub async fn serve(listener: TcpListener, cluster: Arc<Cluster>, node: Arc<Node>, stop: CancellationToken) {
-    let ctx = Ctx { cluster, node: node.clone() };
+pub async fn serve(
+    listener: TcpListener,
+    cluster: Arc<Cluster>,
+    node: Arc<Node>,
+    stop: CancellationToken,
+) {
+    let ctx = Ctx {
+        cluster,
+        node: node.clone(),
+    };
     let router = match node.kind {
         NodeKind::Fe(_) => Router::new()
             .route("/metrics", get(fe_metrics_handler))
@@ -72,9 +80,18 @@ fn json(body: String) -> Response {
 
 /// HTTP Basic credentials equal to the cluster's admin user.
 fn is_admin(cluster: &Cluster, headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
-    let Some(encoded) = value.strip_prefix("Basic ") else { return false };
-    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return false };
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(encoded) = value.strip_prefix("Basic ") else {
+        return false;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
     let decoded = String::from_utf8_lossy(&decoded);
     match decoded.split_once(':') {
         // `user@cluster` is the legacy form and still accepted.
@@ -86,18 +103,27 @@ fn is_admin(cluster: &Cluster, headers: &HeaderMap) -> bool {
     }
 }
 
-async fn fe_metrics_handler(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+async fn fe_metrics_handler(
+    State(ctx): State<Ctx>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     if let Some(r) = faulted(&ctx).await {
         return r;
     }
-    let NodeKind::Fe(i) = ctx.node.kind else { return StatusCode::NOT_FOUND.into_response() };
+    let NodeKind::Fe(i) = ctx.node.kind else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     // MV metrics are added only for an admin; otherwise the parameter is silently ignored.
     let mv = match q.get("with_materialized_view_metrics").map(String::as_str) {
         Some("all") if is_admin(&ctx.cluster, &headers) => Some(MvDetail::All),
         Some("minified") if is_admin(&ctx.cluster, &headers) => Some(MvDetail::Minified),
         _ => None,
     };
-    let req = FeRequest { json: q.get("type").is_some_and(|t| t == "json"), mv };
+    let req = FeRequest {
+        json: q.get("type").is_some_and(|t| t == "json"),
+        mv,
+    };
     let body = ctx.cluster.with_state(|st| fe_metrics(st, i, req));
     if req.json {
         json(body)
@@ -106,11 +132,16 @@ async fn fe_metrics_handler(State(ctx): State<Ctx>, Query(q): Query<HashMap<Stri
     }
 }
 
-async fn be_metrics_handler(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn be_metrics_handler(
+    State(ctx): State<Ctx>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(r) = faulted(&ctx).await {
         return r;
     }
-    let NodeKind::Be(i) = ctx.node.kind else { return StatusCode::NOT_FOUND.into_response() };
+    let NodeKind::Be(i) = ctx.node.kind else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let as_json = q.get("type").is_some_and(|t| t == "json");
     let body = ctx.cluster.with_state(|st| be_metrics(st, i, as_json));
     if as_json {
@@ -124,7 +155,9 @@ async fn runtime_info(State(ctx): State<Ctx>) -> Response {
     if let Some(r) = faulted(&ctx).await {
         return r;
     }
-    let NodeKind::Fe(i) = ctx.node.kind else { return StatusCode::NOT_FOUND.into_response() };
+    let NodeKind::Fe(i) = ctx.node.kind else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let (max, used, threads) = ctx.cluster.with_state(|st| {
         let fe = &st.fes[i];
         (fe.heap_max, fe.heap_used, fe.thread_count)
@@ -145,7 +178,9 @@ async fn fe_health(State(ctx): State<Ctx>) -> Response {
         let all: Vec<_> = bes.collect();
         (all.iter().filter(|b| b.alive).count(), all.len())
     });
-    json(format!("{{\"online_backend_num\":{online},\"total_backend_num\":{total},\"status\":\"OK\"}}"))
+    json(format!(
+        "{{\"online_backend_num\":{online},\"total_backend_num\":{total},\"status\":\"OK\"}}"
+    ))
 }
 
 async fn bootstrap(State(ctx): State<Ctx>) -> Response {

@@ -50,11 +50,16 @@ impl ClusterConfig {
         ClusterConfig {
             name: name.into(),
             version,
-            shape: Shape { fes: 3, bes: 3, cns: 0 },
+            shape: Shape {
+                fes: 3,
+                bes: 3,
+                cns: 0,
+            },
             seed,
             user: "root".into(),
             password: "starrocks".into(),
-            tz: FixedOffset::east_opt(0).unwrap_or_else(|| FixedOffset::west_opt(0).expect("zero offset")),
+            tz: FixedOffset::east_opt(0)
+                .unwrap_or_else(|| FixedOffset::west_opt(0).expect("zero offset")),
             workload: Workload::default(),
         }
     }
@@ -82,9 +87,15 @@ pub enum StartError {
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("cannot listen for cluster {cluster}: {source}")]
-    Bind { cluster: String, source: std::io::Error },
+    Bind {
+        cluster: String,
+        source: std::io::Error,
+    },
     #[error("cannot listen for the control API on {addr}: {source}")]
-    Control { addr: SocketAddr, source: std::io::Error },
+    Control {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 impl Sim {
@@ -92,16 +103,28 @@ impl Sim {
         let mut names = std::collections::HashSet::new();
         for c in &config.clusters {
             if !names.insert(c.name.as_str()) {
-                return Err(StartError::Config(format!("duplicate cluster name {:?}", c.name)));
+                return Err(StartError::Config(format!(
+                    "duplicate cluster name {:?}",
+                    c.name
+                )));
             }
             if c.shape.fes == 0 || c.shape.fes > 9 {
-                return Err(StartError::Config(format!("{}: between 1 and 9 FEs are supported", c.name)));
+                return Err(StartError::Config(format!(
+                    "{}: between 1 and 9 FEs are supported",
+                    c.name
+                )));
             }
             if c.shape.bes > 90 || c.shape.cns > 90 {
-                return Err(StartError::Config(format!("{}: at most 90 BEs and 90 CNs", c.name)));
+                return Err(StartError::Config(format!(
+                    "{}: at most 90 BEs and 90 CNs",
+                    c.name
+                )));
             }
             if c.shape.bes == 0 && c.shape.cns == 0 {
-                return Err(StartError::Config(format!("{}: a cluster needs BEs or CNs", c.name)));
+                return Err(StartError::Config(format!(
+                    "{}: a cluster needs BEs or CNs",
+                    c.name
+                )));
             }
             c.workload.validate().map_err(StartError::Config)?;
         }
@@ -121,29 +144,50 @@ impl Sim {
             };
             let cluster = cluster::start(spec, c.shape, clock.clone(), shutdown.clone())
                 .await
-                .map_err(|source| StartError::Bind { cluster: c.name.clone(), source })?;
+                .map_err(|source| StartError::Bind {
+                    cluster: c.name.clone(),
+                    source,
+                })?;
             clusters.push(cluster);
         }
         let listener = tokio::net::TcpListener::bind(config.control_addr)
             .await
-            .map_err(|source| StartError::Control { addr: config.control_addr, source })?;
+            .map_err(|source| StartError::Control {
+                addr: config.control_addr,
+                source,
+            })?;
         let addr = listener
             .local_addr()
-            .map_err(|source| StartError::Control { addr: config.control_addr, source })?;
+            .map_err(|source| StartError::Control {
+                addr: config.control_addr,
+                source,
+            })?;
         let control_url = format!("http://{addr}");
-        let ctl = control::Control { clusters: Arc::new(clusters.clone()), clock: clock.clone(), base_url: control_url.clone().into() };
+        let ctl = control::Control {
+            clusters: Arc::new(clusters.clone()),
+            clock: clock.clone(),
+            base_url: control_url.clone().into(),
+        };
         let stop = shutdown.clone();
         tokio::spawn(async move {
             let _ = axum::serve(listener, control::router(ctl))
                 .with_graceful_shutdown(async move { stop.cancelled().await })
                 .await;
         });
-        Ok(Sim { clusters, clock, control_url, shutdown })
+        Ok(Sim {
+            clusters,
+            clock,
+            control_url,
+            shutdown,
+        })
     }
 
     /// One JSON object per cluster, as printed on start-up.
     pub fn cluster_lines(&self) -> Vec<serde_json::Value> {
-        self.clusters.iter().map(|c| c.info(&self.control_url)).collect()
+        self.clusters
+            .iter()
+            .map(|c| c.info(&self.control_url))
+            .collect()
     }
 
     pub fn shutdown(&self) {

@@ -64,14 +64,17 @@ fn parse_offset(s: &str) -> anyhow::Result<FixedOffset> {
         _ => anyhow::bail!("time zone offset must look like +08:00, got {s:?}"),
     };
     let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let secs = h.parse::<i32>().context("hours")? * 3600 + m.parse::<i32>().context("minutes")? * 60;
+    let secs =
+        h.parse::<i32>().context("hours")? * 3600 + m.parse::<i32>().context("minutes")? * 60;
     FixedOffset::east_opt(sign * secs).with_context(|| format!("offset out of range: {s}"))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
@@ -98,7 +101,11 @@ async fn main() -> anyhow::Result<()> {
                 versions[i % versions.len()],
                 args.seed.wrapping_add(i as u64),
             );
-            c.shape = Shape { fes: args.fes, bes: args.bes, cns: args.cns };
+            c.shape = Shape {
+                fes: args.fes,
+                bes: args.bes,
+                cns: args.cns,
+            };
             c.user = args.user.clone();
             c.password = args.password.clone();
             c.tz = tz;
@@ -106,7 +113,12 @@ async fn main() -> anyhow::Result<()> {
             c
         })
         .collect();
-    let sim = Sim::start(SimConfig { clusters, control_addr: args.control, frozen_clock: args.frozen_clock }).await?;
+    let sim = Sim::start(SimConfig {
+        clusters,
+        control_addr: args.control,
+        frozen_clock: args.frozen_clock,
+    })
+    .await?;
     {
         let mut out = std::io::stdout().lock();
         for line in sim.cluster_lines() {

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::exposition::{write_be, write_bvars, write_fe, write_json, FeStyle, Kind, Sample, Value};
+use crate::exposition::{
+    write_be, write_bvars, write_fe, write_json, FeStyle, Kind, Sample, Value,
+};
 use crate::model::{ClusterState, CPU_MODES};
 
 const FE: &str = "starrocks_fe_";
@@ -40,16 +42,41 @@ fn jvm_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
     let three_three = st.version >= crate::version::Version::new(3, 3, 0);
     let mut out = vec![
         g("jvm_heap_size_bytes", "jvm heap stat", "max", f.heap_max),
-        g("jvm_heap_size_bytes", "jvm heap stat", "committed", f.heap_max),
+        g(
+            "jvm_heap_size_bytes",
+            "jvm heap stat",
+            "committed",
+            f.heap_max,
+        ),
         g("jvm_heap_size_bytes", "jvm heap stat", "used", f.heap_used),
-        g("jvm_non_heap_size_bytes", "jvm non heap stat", "committed", 337_641_472),
-        g("jvm_non_heap_size_bytes", "jvm non heap stat", "used", 318_722_184),
+        g(
+            "jvm_non_heap_size_bytes",
+            "jvm non heap stat",
+            "committed",
+            337_641_472,
+        ),
+        g(
+            "jvm_non_heap_size_bytes",
+            "jvm non heap stat",
+            "used",
+            318_722_184,
+        ),
     ];
     let young_used = f.heap_used / 11;
     let old_used = f.heap_used - young_used;
     for (name, help, used, max) in [
-        ("jvm_young_size_bytes", "jvm young mem pool stat", young_used, 0),
-        ("jvm_old_size_bytes", "jvm old mem pool stat", old_used, f.heap_max),
+        (
+            "jvm_young_size_bytes",
+            "jvm young mem pool stat",
+            young_used,
+            0,
+        ),
+        (
+            "jvm_old_size_bytes",
+            "jvm old mem pool stat",
+            old_used,
+            f.heap_max,
+        ),
     ] {
         if three_three {
             out.push(g(name, help, "committed", used.max(1) * 2));
@@ -60,15 +87,45 @@ fn jvm_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
         out.push(g(name, help, "max", max));
     }
     out.extend([
-        g("jvm_direct_buffer_pool_size_bytes", "jvm direct buffer pool stat", "count", 87),
-        g("jvm_direct_buffer_pool_size_bytes", "jvm direct buffer pool stat", "used", 72_351_818),
-        g("jvm_direct_buffer_pool_size_bytes", "jvm direct buffer pool stat", "capacity", 72_351_817),
-        g("jvm_young_gc", "jvm young gc stat", "count", f.counters.young_gc_count as i64),
-        g("jvm_young_gc", "jvm young gc stat", "time", f.counters.young_gc_time_ms as i64),
+        g(
+            "jvm_direct_buffer_pool_size_bytes",
+            "jvm direct buffer pool stat",
+            "count",
+            87,
+        ),
+        g(
+            "jvm_direct_buffer_pool_size_bytes",
+            "jvm direct buffer pool stat",
+            "used",
+            72_351_818,
+        ),
+        g(
+            "jvm_direct_buffer_pool_size_bytes",
+            "jvm direct buffer pool stat",
+            "capacity",
+            72_351_817,
+        ),
+        g(
+            "jvm_young_gc",
+            "jvm young gc stat",
+            "count",
+            f.counters.young_gc_count as i64,
+        ),
+        g(
+            "jvm_young_gc",
+            "jvm young gc stat",
+            "time",
+            f.counters.young_gc_time_ms as i64,
+        ),
         g("jvm_old_gc", "jvm old gc stat", "count", 0),
         g("jvm_old_gc", "jvm old gc stat", "time", 0),
         g("jvm_thread", "jvm thread stat", "count", f.thread_count),
-        g("jvm_thread", "jvm thread stat", "peak_count", f.thread_count + 43),
+        g(
+            "jvm_thread",
+            "jvm thread stat",
+            "peak_count",
+            f.thread_count + 43,
+        ),
     ]);
     out
 }
@@ -95,10 +152,11 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
     let mut out = Vec::new();
 
     // job{job="load", type, state}
-    let loads_by: BTreeMap<(&str, &str), i64> = st.loads.iter().fold(BTreeMap::new(), |mut m, j| {
-        *m.entry((j.kind, j.state)).or_insert(0) += 1;
-        m
-    });
+    let loads_by: BTreeMap<(&str, &str), i64> =
+        st.loads.iter().fold(BTreeMap::new(), |mut m, j| {
+            *m.entry((j.kind, j.state)).or_insert(0) += 1;
+            m
+        });
     for ty in v.fe_load_job_types() {
         for state in v.fe_load_job_states() {
             let n = loads_by.get(&(*ty, *state)).copied().unwrap_or(0);
@@ -111,7 +169,11 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
             ));
         }
     }
-    let running_sc = st.schema_changes.iter().filter(|s| s.state == "RUNNING").count() as i64;
+    let running_sc = st
+        .schema_changes
+        .iter()
+        .filter(|s| s.state == "RUNNING")
+        .count() as i64;
     for (ty, n) in [("ROLLUP", 0), ("SCHEMA_CHANGE", running_sc)] {
         out.push(leader_label(
             fe("job", Kind::Gauge, "job statistics", int(leader_only(n)))
@@ -127,17 +189,45 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
         let backend = format!("{}:{}", be.addr.ip, be.heartbeat_port);
         let score = be.base_score.max(be.cumulative_score);
         max_score = max_score.max(score);
-        out.push(fe("tablet_num", Kind::Gauge, "tablet number", int(leader_only(be.tablets))).label("backend", backend.clone()));
+        out.push(
+            fe(
+                "tablet_num",
+                Kind::Gauge,
+                "tablet number",
+                int(leader_only(be.tablets)),
+            )
+            .label("backend", backend.clone()),
+        );
         out.push(leader_label(
-            fe("tablet_max_compaction_score", Kind::Gauge, "tablet max compaction score", int(leader_only(score)))
-                .label("backend", backend),
+            fe(
+                "tablet_max_compaction_score",
+                Kind::Gauge,
+                "tablet max compaction score",
+                int(leader_only(score)),
+            )
+            .label("backend", backend),
             jobs_aware,
         ));
     }
-    out.push(fe("max_journal_id", Kind::Gauge, "max journal id of this frontends", int(f.replayed_journal_id)));
-    out.push(fe("meta_log_count", Kind::Gauge, "meta log total count", int(21_937)));
+    out.push(fe(
+        "max_journal_id",
+        Kind::Gauge,
+        "max journal id of this frontends",
+        int(f.replayed_journal_id),
+    ));
+    out.push(fe(
+        "meta_log_count",
+        Kind::Gauge,
+        "meta log total count",
+        int(21_937),
+    ));
     out.push(leader_label(
-        fe("scheduled_tablet_num", Kind::Gauge, "number of tablets being scheduled", int(0)),
+        fe(
+            "scheduled_tablet_num",
+            Kind::Gauge,
+            "number of tablets being scheduled",
+            int(0),
+        ),
         jobs_aware,
     ));
     let mut rl_states = vec!["NEED_SCHEDULE", "RUNNING", "PAUSED", "STOPPED", "CANCELLED"];
@@ -147,17 +237,53 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
     for state in rl_states {
         let n = st.routine_loads.iter().filter(|r| r.state == state).count() as i64;
         out.push(leader_label(
-            fe("routine_load_jobs", Kind::Gauge, "routine load jobs", int(leader_only(n))).label("state", state),
+            fe(
+                "routine_load_jobs",
+                Kind::Gauge,
+                "routine load jobs",
+                int(leader_only(n)),
+            )
+            .label("state", state),
             jobs_aware,
         ));
     }
-    out.push(fe("qps", Kind::Gauge, "query per second", Value::Double(f.qps_gauge)));
-    out.push(fe("rps", Kind::Gauge, "request per second", Value::Double(f.rps_gauge)));
-    out.push(fe("query_err_rate", Kind::Gauge, "query error rate", Value::Double(f.err_rate_gauge)));
+    out.push(fe(
+        "qps",
+        Kind::Gauge,
+        "query per second",
+        Value::Double(f.qps_gauge),
+    ));
+    out.push(fe(
+        "rps",
+        Kind::Gauge,
+        "request per second",
+        Value::Double(f.rps_gauge),
+    ));
+    out.push(fe(
+        "query_err_rate",
+        Kind::Gauge,
+        "query error rate",
+        Value::Double(f.err_rate_gauge),
+    ));
     if v.fe_has_query_err_breakdown() {
-        out.push(fe("query_internal_err_rate", Kind::Gauge, "query internal error rate", Value::Double(0.0)));
-        out.push(fe("query_analysis_err_rate", Kind::Gauge, "query analysis error rate", Value::Double(f.err_rate_gauge)));
-        out.push(fe("query_timeout_rate", Kind::Gauge, "query timeout rate", Value::Double(0.0)));
+        out.push(fe(
+            "query_internal_err_rate",
+            Kind::Gauge,
+            "query internal error rate",
+            Value::Double(0.0),
+        ));
+        out.push(fe(
+            "query_analysis_err_rate",
+            Kind::Gauge,
+            "query analysis error rate",
+            Value::Double(f.err_rate_gauge),
+        ));
+        out.push(fe(
+            "query_timeout_rate",
+            Kind::Gauge,
+            "query timeout rate",
+            Value::Double(0.0),
+        ));
     }
     out.push(leader_label(
         fe(
@@ -168,10 +294,31 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
         ),
         txn_aware,
     ));
-    out.push(fe("editlog_stacked_num", Kind::Gauge, "counter of edit log that are stacked", int(0)));
-    for ty in ["mean", "50_quantile", "75_quantile", "90_quantile", "95_quantile", "99_quantile", "999_quantile"] {
+    out.push(fe(
+        "editlog_stacked_num",
+        Kind::Gauge,
+        "counter of edit log that are stacked",
+        int(0),
+    ));
+    for ty in [
+        "mean",
+        "50_quantile",
+        "75_quantile",
+        "90_quantile",
+        "95_quantile",
+        "99_quantile",
+        "999_quantile",
+    ] {
         // Stays 0.0 unless enable_collect_query_detail_info=true, which the emulator leaves off.
-        out.push(fe("query_latency", Kind::Gauge, "mean of query latency", Value::Double(0.0)).label("type", ty));
+        out.push(
+            fe(
+                "query_latency",
+                Kind::Gauge,
+                "mean of query latency",
+                Value::Double(0.0),
+            )
+            .label("type", ty),
+        );
     }
     if v.fe_has_safe_mode() {
         out.push(fe("safe_mode", Kind::Gauge, "safe mode flag", int(0)).label("type", "safe_mode"));
@@ -180,47 +327,139 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
     out.push(counter("request_total", "total request", c.request_total));
     out.push(counter("query_total", "total query", c.query_total));
     out.push(counter("query_err", "total error query", c.query_err));
-    out.push(counter("query_timeout", "total timeout query", c.query_timeout));
-    out.push(counter("query_success", "total success query", c.query_success));
+    out.push(counter(
+        "query_timeout",
+        "total timeout query",
+        c.query_timeout,
+    ));
+    out.push(counter(
+        "query_success",
+        "total success query",
+        c.query_success,
+    ));
     out.push(counter("slow_query", "total slow query", c.slow_query));
     out.push(counter("query_queue_pending", "total pending query", 0));
     if v >= crate::version::Version::new(3, 3, 0) {
-        out.push(counter("query_queue_slot_pending", "total pending query slot", 0));
-        out.push(counter("query_queue_slot_running", "total running query slot", 0));
+        out.push(counter(
+            "query_queue_slot_pending",
+            "total pending query slot",
+            0,
+        ));
+        out.push(counter(
+            "query_queue_slot_running",
+            "total running query slot",
+            0,
+        ));
     }
-    out.push(counter("query_queue_total", "total history queued query", 0));
-    out.push(counter("query_queue_timeout", "total history query for timeout in queue", 0));
+    out.push(counter(
+        "query_queue_total",
+        "total history queued query",
+        0,
+    ));
+    out.push(counter(
+        "query_queue_timeout",
+        "total history query for timeout in queue",
+        0,
+    ));
     out.push(counter("load_add", "total load submit", c.load_add));
-    out.push(counter("routine_load_paused", "counter of routine load paused", c.routine_load_paused));
-    out.push(counter("load_finished", "total load finished", c.load_finished));
-    out.push(counter("edit_log_write", "counter of edit log write into bdbje", c.edit_log_write));
-    out.push(counter("edit_log_read", "counter of edit log read from bdbje", 0));
-    out.push(counter("edit_log_size_bytes", "size of edit log", c.edit_log_write * 2_650));
-    out.push(counter("image_write", "counter of image generated", c.image_write));
-    out.push(counter("image_push", "counter of image succeeded in pushing to other frontends", c.image_write * 2));
+    out.push(counter(
+        "routine_load_paused",
+        "counter of routine load paused",
+        c.routine_load_paused,
+    ));
+    out.push(counter(
+        "load_finished",
+        "total load finished",
+        c.load_finished,
+    ));
+    out.push(counter(
+        "edit_log_write",
+        "counter of edit log write into bdbje",
+        c.edit_log_write,
+    ));
+    out.push(counter(
+        "edit_log_read",
+        "counter of edit log read from bdbje",
+        0,
+    ));
+    out.push(counter(
+        "edit_log_size_bytes",
+        "size of edit log",
+        c.edit_log_write * 2_650,
+    ));
+    out.push(counter(
+        "image_write",
+        "counter of image generated",
+        c.image_write,
+    ));
+    out.push(counter(
+        "image_push",
+        "counter of image succeeded in pushing to other frontends",
+        c.image_write * 2,
+    ));
     if v.fe_has_shortcircuit() {
         out.push(counter("shortcircuit_query", "total shortcircuit query", 0));
         out.push(counter("shortcircuit_rpc", "total shortcircuit rpc", 0));
     }
     if v.fe_has_query_err_breakdown() {
-        out.push(counter("query_analysis_err", "total analysis error query", c.query_analysis_err));
-        out.push(counter("query_internal_err", "total internal error query", c.query_internal_err));
+        out.push(counter(
+            "query_analysis_err",
+            "total analysis error query",
+            c.query_analysis_err,
+        ));
+        out.push(counter(
+            "query_internal_err",
+            "total internal error query",
+            c.query_internal_err,
+        ));
     }
     for (name, help, x) in [
-        ("txn_reject", "counter of rejected transactions", c.txn_reject),
-        ("txn_begin", "counter of beginning transactions", c.txn_begin),
-        ("txn_success", "counter of success transactions", c.txn_success),
+        (
+            "txn_reject",
+            "counter of rejected transactions",
+            c.txn_reject,
+        ),
+        (
+            "txn_begin",
+            "counter of beginning transactions",
+            c.txn_begin,
+        ),
+        (
+            "txn_success",
+            "counter of success transactions",
+            c.txn_success,
+        ),
         ("txn_failed", "counter of failed transactions", c.txn_failed),
     ] {
         let value = if txn_aware && !is_leader { 0 } else { x };
         out.push(leader_label(counter(name, help, value), txn_aware));
     }
-    out.push(counter("routine_load_rows", "total rows of routine load", c.routine_load_rows));
-    out.push(counter("routine_load_receive_bytes", "total received bytes of routine load", c.routine_load_receive_bytes));
-    out.push(counter("routine_load_error_rows", "total error rows of routine load", c.routine_load_error_rows));
+    out.push(counter(
+        "routine_load_rows",
+        "total rows of routine load",
+        c.routine_load_rows,
+    ));
+    out.push(counter(
+        "routine_load_receive_bytes",
+        "total received bytes of routine load",
+        c.routine_load_receive_bytes,
+    ));
+    out.push(counter(
+        "routine_load_error_rows",
+        "total error rows of routine load",
+        c.routine_load_error_rows,
+    ));
     if v.fe_has_backup_jobs() {
-        out.push(counter("unfinished_backup_job", "current unfinished backup job", 0));
-        out.push(counter("unfinished_restore_job", "current unfinished restore job", 0));
+        out.push(counter(
+            "unfinished_backup_job",
+            "current unfinished backup job",
+            0,
+        ));
+        out.push(counter(
+            "unfinished_restore_job",
+            "current unfinished restore job",
+            0,
+        ));
     }
     for (name, val) in [
         ("tcp_retrans_segs", 118_237i64),
@@ -228,10 +467,24 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
         ("tcp_in_segs", 2_918_834_412),
         ("tcp_out_segs", 3_022_910_087),
     ] {
-        out.push(fe("snmp", Kind::Gauge, "All TCP packets retransmitted", int(val)).label("name", name));
+        out.push(
+            fe(
+                "snmp",
+                Kind::Gauge,
+                "All TCP packets retransmitted",
+                int(val),
+            )
+            .label("name", name),
+        );
     }
     if !v.fe_has_memory_usage() {
-        for (ty, val) in [("tablet_count", st.bes.iter().map(|b| b.tablets).sum::<i64>()), ("replica_count", 0)] {
+        for (ty, val) in [
+            (
+                "tablet_count",
+                st.bes.iter().map(|b| b.tablets).sum::<i64>(),
+            ),
+            ("replica_count", 0),
+        ] {
             out.push(fe("memory", Kind::Gauge, "memory statistics", int(val)).label("type", ty));
         }
     }
@@ -246,49 +499,113 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
             _ => 0,
         };
         out.push(
-            fe("thread_pool", Kind::Gauge, "thread_pool statistics", int(val))
-                .label("name", "agent-task-pool")
-                .label("type", ty),
+            fe(
+                "thread_pool",
+                Kind::Gauge,
+                "thread_pool statistics",
+                int(val),
+            )
+            .label("name", "agent-task-pool")
+            .label("type", ty),
         );
     }
     // Per-scrape families, always after the registry block.
     for db in &st.catalog.dbs {
         let n = st.catalog.tables_of(&db.name).count();
-        out.push(fe("table_num", Kind::Gauge, "count of table", int(n)).label("db_name", db.name.clone()));
+        out.push(
+            fe("table_num", Kind::Gauge, "count of table", int(n))
+                .label("db_name", db.name.clone()),
+        );
     }
-    out.push(fe("database_num", Kind::Gauge, "count of database", int(st.catalog.dbs.len())));
+    out.push(fe(
+        "database_num",
+        Kind::Gauge,
+        "count of database",
+        int(st.catalog.dbs.len()),
+    ));
     if v.fe_has_size_metrics() {
         let mut total = 0i64;
         for db in st.catalog.dbs.iter().filter(|d| !d.system) {
             let size: i64 = st.catalog.tables_of(&db.name).map(|t| t.data_length).sum();
             total += size;
-            out.push(fe("db_size_bytes", Kind::Gauge, "size of database", int(size)).label("db_name", db.name.clone()));
+            out.push(
+                fe("db_size_bytes", Kind::Gauge, "size of database", int(size))
+                    .label("db_name", db.name.clone()),
+            );
         }
-        out.push(fe("total_data_size_bytes", Kind::Gauge, "total data size", int(total)));
+        out.push(fe(
+            "total_data_size_bytes",
+            Kind::Gauge,
+            "total data size",
+            int(total),
+        ));
     }
-    summary(&mut out, "editlog_write_latency_ms", [2.0, 4.0, 6.0, 9.0, 41.0], c.edit_log_write as f64 * 1.3, c.edit_log_write);
-    summary(&mut out, "journal_write_latency_ms", [2.0, 4.0, 6.0, 9.0, 40.0], c.edit_log_write as f64 * 1.07, c.edit_log_write);
-    summary(&mut out, "query_latency_ms", f.latency_quantiles_ms, c.latency_sum_ms, c.latency_count);
+    summary(
+        &mut out,
+        "editlog_write_latency_ms",
+        [2.0, 4.0, 6.0, 9.0, 41.0],
+        c.edit_log_write as f64 * 1.3,
+        c.edit_log_write,
+    );
+    summary(
+        &mut out,
+        "journal_write_latency_ms",
+        [2.0, 4.0, 6.0, 9.0, 40.0],
+        c.edit_log_write as f64 * 1.07,
+        c.edit_log_write,
+    );
+    summary(
+        &mut out,
+        "query_latency_ms",
+        f.latency_quantiles_ms,
+        c.latency_sum_ms,
+        c.latency_count,
+    );
     if v.fe_has_shortcircuit() {
         summary(&mut out, "shortcircuit_latency_ms", [0.0; 5], 0.0, 0);
     }
     if v.fe_has_memory_usage() {
         out.push(
-            fe("memory_usage", Kind::Gauge, "The bytes of module", int(18_874_368))
-                .label("module", "Load")
-                .label("className", "LoadMgr"),
+            fe(
+                "memory_usage",
+                Kind::Gauge,
+                "The bytes of module",
+                int(18_874_368),
+            )
+            .label("module", "Load")
+            .label("className", "LoadMgr"),
         );
         out.push(
-            fe("object_count", Kind::Gauge, "The count of object", int(st.loads.len()))
-                .label("module", "Load")
-                .label("className", "LoadMgr")
-                .label("objectName", "LoadJob"),
+            fe(
+                "object_count",
+                Kind::Gauge,
+                "The count of object",
+                int(st.loads.len()),
+            )
+            .label("module", "Load")
+            .label("className", "LoadMgr")
+            .label("objectName", "LoadJob"),
         );
     }
     if v.fe_has_http_metrics() {
-        out.push(fe("http_connections_num", Kind::Counter, "the number of established http connections currently", int(14)));
-        out.push(fe("http_handling_requests_num", Kind::Counter, "the number of http requests that is being handled", int(1)));
-        out.push(fe("http_workers_num", Kind::Gauge, "the number of http workers", int(32)));
+        out.push(fe(
+            "http_connections_num",
+            Kind::Counter,
+            "the number of established http connections currently",
+            int(14),
+        ));
+        out.push(fe(
+            "http_handling_requests_num",
+            Kind::Counter,
+            "the number of http requests that is being handled",
+            int(1),
+        ));
+        out.push(fe(
+            "http_workers_num",
+            Kind::Gauge,
+            "the number of http workers",
+            int(32),
+        ));
     }
     // connection_total: per user or one total, by version (FACTS §6.4).
     let mut per_user: BTreeMap<&str, i64> = BTreeMap::new();
@@ -297,18 +614,38 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
     }
     if v.fe_connection_total_per_user() {
         for (user, n) in per_user {
-            out.push(fe("connection_total", Kind::Gauge, "total connection", int(n)).label("user", user));
+            out.push(
+                fe("connection_total", Kind::Gauge, "total connection", int(n)).label("user", user),
+            );
         }
     } else {
-        let help = if v >= crate::version::Version::new(3, 4, 9) { "total connections" } else { "total connection" };
-        out.push(fe("connection_total", Kind::Gauge, help, int(f.sessions.len())));
+        let help = if v >= crate::version::Version::new(3, 4, 9) {
+            "total connections"
+        } else {
+            "total connection"
+        };
+        out.push(fe(
+            "connection_total",
+            Kind::Gauge,
+            help,
+            int(f.sessions.len()),
+        ));
     }
     if v.fe_has_txn_running() {
         for db in st.catalog.dbs.iter().filter(|d| !d.system) {
-            let running = st.txns.iter().filter(|t| t.db_id == db.id && t.finish_ms.is_none()).count() as i64;
+            let running = st
+                .txns
+                .iter()
+                .filter(|t| t.db_id == db.id && t.finish_ms.is_none())
+                .count() as i64;
             out.push(leader_label(
-                fe("txn_running", Kind::Gauge, "number of running transactions", int(leader_only(running)))
-                    .label("db", db.name.clone()),
+                fe(
+                    "txn_running",
+                    Kind::Gauge,
+                    "number of running transactions",
+                    int(leader_only(running)),
+                )
+                .label("db", db.name.clone()),
                 txn_aware,
             ));
         }
@@ -318,8 +655,12 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
 
 fn summary(out: &mut Vec<Sample>, name: &str, quantiles: [f64; 5], sum: f64, count: u64) {
     let family = format!("{FE}{name}");
-    for (q, value) in ["0.75", "0.95", "0.98", "0.99", "0.999"].iter().zip(quantiles) {
-        let mut s = Sample::new(family.clone(), Kind::Summary, "", Value::Double(value)).label("quantile", *q);
+    for (q, value) in ["0.75", "0.95", "0.98", "0.99", "0.999"]
+        .iter()
+        .zip(quantiles)
+    {
+        let mut s = Sample::new(family.clone(), Kind::Summary, "", Value::Double(value))
+            .label("quantile", *q);
         s.family = family.clone();
         out.push(s);
     }
@@ -343,15 +684,27 @@ fn node_info_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
     let cns: Vec<_> = st.bes.iter().filter(|b| b.compute_node).collect();
     let mut out = vec![n("fe_node_num", Some("total"), st.fes.len())];
     if v.fe_has_alive_fe_node_info() {
-        out.push(n("fe_node_num", Some("alive"), st.fes.iter().filter(|f| f.alive).count()));
+        out.push(n(
+            "fe_node_num",
+            Some("alive"),
+            st.fes.iter().filter(|f| f.alive).count(),
+        ));
     }
     out.push(n("be_node_num", Some("total"), bes.len()));
-    out.push(n("be_node_num", Some("alive"), bes.iter().filter(|b| b.alive).count()));
+    out.push(n(
+        "be_node_num",
+        Some("alive"),
+        bes.iter().filter(|b| b.alive).count(),
+    ));
     out.push(n("be_node_num", Some("decommissioned"), 0));
     out.push(n("broker_node_num", Some("dead"), 0));
     if v.fe_has_cn_node_info() {
         out.push(n("cn_node_num", Some("total"), cns.len()));
-        out.push(n("cn_node_num", Some("alive"), cns.iter().filter(|b| b.alive).count()));
+        out.push(n(
+            "cn_node_num",
+            Some("alive"),
+            cns.iter().filter(|b| b.alive).count(),
+        ));
     }
     out.push(n("is_master", None, usize::from(st.leader == Some(i))));
     out
@@ -362,9 +715,15 @@ fn mv_samples(st: &ClusterState, i: usize, detail: MvDetail) -> Vec<Sample> {
     let mut out = Vec::new();
     for mv in &st.catalog.mvs {
         let labels = |s: Sample| {
-            s.label("db_name", mv.db.clone()).label("mv_name", mv.name.clone()).label("mv_id", mv.id.to_string())
+            s.label("db_name", mv.db.clone())
+                .label("mv_name", mv.name.clone())
+                .label("mv_id", mv.id.to_string())
         };
-        let (ok, failed) = if is_leader { (mv.successful_refreshes, mv.failed_refreshes) } else { (0, 0) };
+        let (ok, failed) = if is_leader {
+            (mv.successful_refreshes, mv.failed_refreshes)
+        } else {
+            (0, 0)
+        };
         let counters = [
             ("mv_refresh_jobs", ok + failed),
             ("mv_refresh_total_success_jobs", ok),
@@ -384,10 +743,17 @@ fn mv_samples(st: &ClusterState, i: usize, detail: MvDetail) -> Vec<Sample> {
             out.push(labels(fe(name, Kind::Counter, "", int(value))));
         }
         if detail == MvDetail::All {
-            let running = st.task_runs.iter().filter(|r| r.finish_ms.is_none() && r.task_name == mv.task_name).count();
+            let running = st
+                .task_runs
+                .iter()
+                .filter(|r| r.finish_ms.is_none() && r.task_name == mv.task_name)
+                .count();
             for (name, value) in [
                 ("mv_refresh_pending_jobs", 0i64),
-                ("mv_refresh_running_jobs", if is_leader { running as i64 } else { 0 }),
+                (
+                    "mv_refresh_running_jobs",
+                    if is_leader { running as i64 } else { 0 },
+                ),
                 ("mv_row_count", mv.rows),
                 ("mv_storage_size", mv.rows * 120),
                 ("mv_inactive_state", i64::from(!mv.active)),
@@ -416,9 +782,19 @@ pub fn fe_metrics(st: &ClusterState, i: usize, req: FeRequest) -> String {
         return write_json(&all, FE);
     }
     let mut out = String::with_capacity(24 * 1024);
-    let quirky = FeStyle { two_spaces: v.fe_two_space_jvm_headers(), grouped: false };
+    let quirky = FeStyle {
+        two_spaces: v.fe_two_space_jvm_headers(),
+        grouped: false,
+    };
     write_fe(&mut out, &jvm, &quirky);
-    write_fe(&mut out, &registry, &FeStyle { two_spaces: false, grouped: v.fe_families_grouped() });
+    write_fe(
+        &mut out,
+        &registry,
+        &FeStyle {
+            two_spaces: false,
+            grouped: v.fe_families_grouped(),
+        },
+    );
     write_fe(&mut out, &node_info, &quirky);
     out
 }
@@ -439,19 +815,31 @@ pub fn be_metrics(st: &ClusterState, i: usize, json: bool) -> String {
         s.push(g("disks_data_used_capacity", int(d.data_used)).label("path", d.path.clone()));
         s.push(g("disks_state", int(1)).label("path", d.path.clone()));
     }
-    let devices: Vec<String> = (0..b.disks.len().max(1)).map(|k| format!("vd{}", (b'b' + k as u8) as char)).collect();
+    let devices: Vec<String> = (0..b.disks.len().max(1))
+        .map(|k| format!("vd{}", (b'b' + k as u8) as char))
+        .collect();
     let per = |x: u64| x / devices.len() as u64;
     for dev in &devices {
         s.push(c("disk_bytes_read", per(b.disk_read_bytes)).label("device", dev.clone()));
         s.push(c("disk_bytes_written", per(b.disk_written_bytes)).label("device", dev.clone()));
         s.push(c("disk_io_time_ms", per(b.disk_io_time_ms)).label("device", dev.clone()));
-        s.push(c("disk_io_time_weigthed", per(b.disk_io_time_ms) * 31).label("device", dev.clone()));
-        s.push(c("disk_reads_completed", per(b.disk_read_bytes) / 78_000).label("device", dev.clone()));
-        s.push(c("disk_writes_completed", per(b.disk_written_bytes) / 101_000).label("device", dev.clone()));
+        s.push(
+            c("disk_io_time_weigthed", per(b.disk_io_time_ms) * 31).label("device", dev.clone()),
+        );
+        s.push(
+            c("disk_reads_completed", per(b.disk_read_bytes) / 78_000).label("device", dev.clone()),
+        );
+        s.push(
+            c("disk_writes_completed", per(b.disk_written_bytes) / 101_000)
+                .label("device", dev.clone()),
+        );
         s.push(c("disk_read_time_ms", per(b.disk_io_time_ms) / 8).label("device", dev.clone()));
         s.push(c("disk_write_time_ms", per(b.disk_io_time_ms) * 27).label("device", dev.clone()));
     }
-    for (dev, rx, tx) in [("eth0", b.net_rx_bytes, b.net_tx_bytes), ("lo", 918_227_733_110, 918_227_733_110)] {
+    for (dev, rx, tx) in [
+        ("eth0", b.net_rx_bytes, b.net_tx_bytes),
+        ("lo", 918_227_733_110, 918_227_733_110),
+    ] {
         s.push(c("network_receive_bytes", rx).label("device", dev));
         s.push(c("network_send_bytes", tx).label("device", dev));
         s.push(c("network_receive_packets", rx / 1_050).label("device", dev));
@@ -461,8 +849,16 @@ pub fn be_metrics(st: &ClusterState, i: usize, json: bool) -> String {
     let engine: [(&str, &str, u64); 16] = [
         ("base_compaction", "total", k.base_compaction_total),
         ("base_compaction", "failed", k.base_compaction_failed),
-        ("cumulative_compaction", "total", k.cumulative_compaction_total),
-        ("cumulative_compaction", "failed", k.cumulative_compaction_failed),
+        (
+            "cumulative_compaction",
+            "total",
+            k.cumulative_compaction_total,
+        ),
+        (
+            "cumulative_compaction",
+            "failed",
+            k.cumulative_compaction_failed,
+        ),
         ("publish", "total", k.publish_total),
         ("publish", "failed", k.publish_failed),
         ("report_tablet", "total", k.report_tablet_total),
@@ -478,25 +874,45 @@ pub fn be_metrics(st: &ClusterState, i: usize, json: bool) -> String {
     ];
     for (ty, status, val) in engine {
         // Label text order is status then type, whatever order they are given in.
-        s.push(c("engine_requests_total", val).label("type", ty).label("status", status));
+        s.push(
+            c("engine_requests_total", val)
+                .label("type", ty)
+                .label("status", status),
+        );
     }
-    for (ty, bytes) in [("base", k.compaction_bytes_base), ("cumulative", k.compaction_bytes_cumulative), ("update", 0)] {
+    for (ty, bytes) in [
+        ("base", k.compaction_bytes_base),
+        ("cumulative", k.compaction_bytes_cumulative),
+        ("update", 0),
+    ] {
         s.push(c("compaction_bytes_total", bytes).label("type", ty));
     }
     s.push(g("tablet_base_max_compaction_score", int(b.base_score)));
-    s.push(g("tablet_cumulative_max_compaction_score", int(b.cumulative_score)));
+    s.push(g(
+        "tablet_cumulative_max_compaction_score",
+        int(b.cumulative_score),
+    ));
     s.push(g("tablet_update_max_compaction_score", int(0)));
     s.push(g("process_mem_bytes", int(b.mem_used)));
     s.push(g("query_mem_bytes", int(b.mem_used / 6)));
     s.push(g("load_mem_bytes", int(b.mem_used / 20)));
-    s.push(g("jemalloc_allocated_bytes", int(b.mem_used - b.mem_used / 40)));
-    s.push(g("jemalloc_resident_bytes", int(b.mem_used + b.mem_used / 10)));
+    s.push(g(
+        "jemalloc_allocated_bytes",
+        int(b.mem_used - b.mem_used / 40),
+    ));
+    s.push(g(
+        "jemalloc_resident_bytes",
+        int(b.mem_used + b.mem_used / 10),
+    ));
     s.push(g("process_fd_num_used", int(5_217)));
     s.push(g("process_fd_num_limit_soft", int(6_553_600)));
     s.push(g("process_thread_num", int(3_211)));
     s.push(g("fd_num_used", int(5_217)));
     s.push(g("fd_num_limit", int(6_553_600)));
-    s.push(g("max_disk_io_util_percent", int((b.cpu_busy * 50.0) as i64)));
+    s.push(g(
+        "max_disk_io_util_percent",
+        int((b.cpu_busy * 50.0) as i64),
+    ));
     s.push(g("query_cache_hit_ratio", Value::Double(0.0)));
     s.push(g("query_cache_usage_ratio", Value::Double(0.0)));
     s.push(c("query_scan_bytes", k.query_scan_bytes));
@@ -506,8 +922,14 @@ pub fn be_metrics(st: &ClusterState, i: usize, json: bool) -> String {
     s.push(c("load_bytes", k.load_bytes));
     s.push(g("resource_group_running_queries", int(b.running_queries)).label("name", "default_wg"));
     if v.be_has_compaction_task_gauges() {
-        s.push(g("running_base_compaction_task_num", int(i64::from(b.base_score > 5))));
-        s.push(g("running_cumulative_compaction_task_num", int((b.cumulative_score / 10).min(8))));
+        s.push(g(
+            "running_base_compaction_task_num",
+            int(i64::from(b.base_score > 5)),
+        ));
+        s.push(g(
+            "running_cumulative_compaction_task_num",
+            int((b.cumulative_score / 10).min(8)),
+        ));
         s.push(g("max_tablet_rowset_num", int(b.cumulative_score * 5 + 20)));
     }
     if json {
@@ -521,7 +943,10 @@ pub fn be_metrics(st: &ClusterState, i: usize, json: bool) -> String {
             &[
                 ("bthread_count", "187".into()),
                 ("bthread_worker_count", "33".into()),
-                ("process_cpu_usage", format!("{:.3}", b.cpu_busy * f64::from(b.cpu_cores))),
+                (
+                    "process_cpu_usage",
+                    format!("{:.3}", b.cpu_busy * f64::from(b.cpu_cores)),
+                ),
             ],
         );
     }

@@ -85,14 +85,19 @@ impl Workload {
         fraction("error_fraction", self.error_fraction)?;
         fraction("timeout_fraction", self.timeout_fraction)?;
         if self.timeout_fraction > self.error_fraction {
-            return Err("timeout_fraction cannot exceed error_fraction (timeouts are errors)".into());
+            return Err(
+                "timeout_fraction cannot exceed error_fraction (timeouts are errors)".into(),
+            );
         }
         non_negative("latency_median_ms", self.latency_median_ms)?;
         non_negative("disk_fill_bytes_per_sec", self.disk_fill_bytes_per_sec)?;
         non_negative("txn_per_sec", self.txn_per_sec)?;
         fraction("txn_failure_fraction", self.txn_failure_fraction)?;
         fraction("mv_failure_fraction", self.mv_failure_fraction)?;
-        fraction("compaction_failure_fraction", self.compaction_failure_fraction)?;
+        fraction(
+            "compaction_failure_fraction",
+            self.compaction_failure_fraction,
+        )?;
         non_negative("compaction_score", self.compaction_score)?;
         fraction("cpu_busy", self.cpu_busy)?;
         Ok(())
@@ -217,7 +222,16 @@ pub struct Fe {
 }
 
 pub const CPU_MODES: [&str; 10] = [
-    "user", "nice", "system", "idle", "iowait", "irq", "soft_irq", "steal", "guest", "guest_nice",
+    "user",
+    "nice",
+    "system",
+    "idle",
+    "iowait",
+    "irq",
+    "soft_irq",
+    "steal",
+    "guest",
+    "guest_nice",
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -472,7 +486,11 @@ impl ClusterState {
                     id: (i + 1) as u8,
                     name: format!("{}_9010_{}", addr.ip, start_ms),
                     addr: addr.clone(),
-                    role: if i < 3 { FeRole::Follower } else { FeRole::Observer },
+                    role: if i < 3 {
+                        FeRole::Follower
+                    } else {
+                        FeRole::Observer
+                    },
                     alive: true,
                     start_ms,
                     last_heartbeat_ms: now_ms,
@@ -521,9 +539,13 @@ impl ClusterState {
             jiffies[3] = idle; // idle
             jiffies[4] = idle / 700; // iowait
             jiffies[6] = idle / 900; // soft_irq
-            let mem_limit = 121_886_906_122;
+            let mem_limit = 121_885_803_151;
             bes.push(Be {
-                id: if compute_node { 20001 + i as i64 } else { 10001 + i as i64 },
+                id: if compute_node {
+                    20001 + i as i64
+                } else {
+                    10001 + i as i64
+                },
                 addr: addr.clone(),
                 heartbeat_port: 9050,
                 be_port: 9060,
@@ -540,7 +562,11 @@ impl ClusterState {
                 mem_limit,
                 mem_used: (mem_limit as f64 * rng.random_range(0.2..0.4)) as i64,
                 disks,
-                tablets: if compute_node { 0 } else { rng.random_range(20_000..30_000) },
+                tablets: if compute_node {
+                    0
+                } else {
+                    rng.random_range(20_000..30_000)
+                },
                 base_score: rng.random_range(1..10),
                 cumulative_score: spec.workload.compaction_score as i64,
                 running_queries: 0,
@@ -587,7 +613,9 @@ impl ClusterState {
             cluster_id: rng.random_range(1_000_000_000..2_000_000_000),
             latency_median_walk: 1.0,
             next_id: 100_000,
-            mv_next_refresh_ms: (0..mv_count).map(|i| now_ms + 20_000 + i as i64 * 37_000).collect(),
+            mv_next_refresh_ms: (0..mv_count)
+                .map(|i| now_ms + 20_000 + i as i64 * 37_000)
+                .collect(),
             next_load_ms: now_ms + 5_000,
             next_schema_change_ms: now_ms + 60_000,
             rng,
@@ -615,7 +643,11 @@ impl ClusterState {
                 table: format!("events_{i}"),
                 state: if paused { "PAUSED" } else { "RUNNING" },
                 create_ms: self.now_ms - 3 * 86_400_000,
-                pause_ms: if paused { Some(self.now_ms - 3_600_000) } else { None },
+                pause_ms: if paused {
+                    Some(self.now_ms - 3_600_000)
+                } else {
+                    None
+                },
                 rows_per_sec: self.rng.random_range(500.0..5_000.0),
                 total_rows: self.rng.random_range(1_000_000..100_000_000),
                 error_rows: self.rng.random_range(0..20),
@@ -642,7 +674,8 @@ impl ClusterState {
     }
 
     pub fn alive_leader(&self) -> Option<usize> {
-        self.leader.filter(|&i| self.fes.get(i).is_some_and(|f| f.alive))
+        self.leader
+            .filter(|&i| self.fes.get(i).is_some_and(|f| f.alive))
     }
 
     /// Runs ticks until model time reaches `target_ms`.
@@ -666,9 +699,14 @@ impl ClusterState {
             * (1.0 + self.rng.random_range(-0.02..0.02) * dt.sqrt()))
         .clamp(0.6, 1.6);
         let alive_fes: Vec<usize> = (0..self.fes.len()).filter(|&i| self.fes[i].alive).collect();
-        let share = if alive_fes.is_empty() { 0.0 } else { 1.0 / alive_fes.len() as f64 };
-        let mean_latency =
-            w.latency_median_ms * self.latency_median_walk * (LATENCY_SIGMA * LATENCY_SIGMA / 2.0).exp();
+        let share = if alive_fes.is_empty() {
+            0.0
+        } else {
+            1.0 / alive_fes.len() as f64
+        };
+        let mean_latency = w.latency_median_ms
+            * self.latency_median_walk
+            * (LATENCY_SIGMA * LATENCY_SIGMA / 2.0).exp();
         for &i in &alive_fes {
             let jitter = self.rng.random_range(0.8..1.2);
             let fe = &mut self.fes[i];
@@ -690,8 +728,8 @@ impl ClusterState {
             c.young_gc_count += (dt / 20.0).ceil() as u64;
             c.young_gc_time_ms += (dt * 0.7) as u64;
             fe.last_heartbeat_ms = now;
-            fe.heap_used =
-                (fe.heap_used as f64 * self.rng.random_range(0.995..1.005)).clamp(2e9, 1.5e10) as i64;
+            fe.heap_used = (fe.heap_used as f64 * self.rng.random_range(0.995..1.005))
+                .clamp(2e9, 1.5e10) as i64;
         }
         // Journal ids: every FE replays the leader's journal.
         if let Some(l) = self.alive_leader() {
@@ -753,7 +791,12 @@ impl ClusterState {
         c.txn_failed += failed;
         if begun > 0 {
             let id = self.alloc_id();
-            let db_id = self.catalog.user_db_ids().first().copied().unwrap_or(10_001);
+            let db_id = self
+                .catalog
+                .user_db_ids()
+                .first()
+                .copied()
+                .unwrap_or(10_001);
             let leader_ip = self.fes[l].addr.ip.clone();
             self.txns.push(Txn {
                 id,
@@ -763,9 +806,17 @@ impl ClusterState {
                 status: if failed > 0 { "ABORTED" } else { "VISIBLE" },
                 source: "INSERT_STREAMING",
                 prepare_ms: self.now_ms - 800,
-                commit_ms: if failed > 0 { None } else { Some(self.now_ms - 200) },
+                commit_ms: if failed > 0 {
+                    None
+                } else {
+                    Some(self.now_ms - 200)
+                },
                 finish_ms: Some(self.now_ms),
-                reason: if failed > 0 { "cancelled by user".into() } else { String::new() },
+                reason: if failed > 0 {
+                    "cancelled by user".into()
+                } else {
+                    String::new()
+                },
             });
             if self.txns.len() > 200 {
                 self.txns.drain(..self.txns.len() - 200);
@@ -774,7 +825,11 @@ impl ClusterState {
         let mut rows = 0u64;
         let mut bytes = 0u64;
         let mut err_rows = 0u64;
-        for rl in self.routine_loads.iter_mut().filter(|r| r.state == "RUNNING") {
+        for rl in self
+            .routine_loads
+            .iter_mut()
+            .filter(|r| r.state == "RUNNING")
+        {
             let n = (rl.rows_per_sec * dt) as u64;
             rl.total_rows += n;
             rl.received_bytes += n * 120;
@@ -812,7 +867,8 @@ impl ClusterState {
                 continue;
             }
             let rng = &mut self.rng;
-            be.cpu_busy = (be.cpu_busy + rng.random_range(-0.03..0.03) * dt.sqrt()
+            be.cpu_busy = (be.cpu_busy
+                + rng.random_range(-0.03..0.03) * dt.sqrt()
                 + (w.cpu_busy - be.cpu_busy) * 0.05)
                 .clamp(0.01, 0.99);
             let total = be.cpu_cores as f64 * 100.0 * dt;
@@ -833,7 +889,10 @@ impl ClusterState {
                 .clamp(be.mem_limit as f64 * 0.05, be.mem_limit as f64 * 0.95)
                 as i64;
             for (p, disk) in be.disks.iter_mut().enumerate() {
-                let grow = w.disk_fill_bytes_per_sec * dt * be.fill_multiplier * rng.random_range(0.5..1.5);
+                let grow = w.disk_fill_bytes_per_sec
+                    * dt
+                    * be.fill_multiplier
+                    * rng.random_range(0.5..1.5);
                 let grow = take(&mut be.carry[7 + p.min(1)], grow) as i64;
                 let grow = grow.min(disk.avail);
                 disk.data_used += grow;
@@ -972,20 +1031,30 @@ impl ClusterState {
                 id,
                 label: format!("load_{db}_{id}"),
                 db,
-                kind: if self.rng.random::<bool>() { "BROKER" } else { "INSERT" },
+                kind: if self.rng.random::<bool>() {
+                    "BROKER"
+                } else {
+                    "INSERT"
+                },
                 state: "PENDING",
                 create_ms: now,
                 finish_ms: None,
                 ends_ms: now + self.rng.random_range(10_000..120_000),
                 rows: self.rng.random_range(1_000..5_000_000),
-                error: fail.then(|| "type:ETL_QUALITY_UNSATISFIED; msg:quality not good enough to cancel".into()),
+                error: fail.then(|| {
+                    "type:ETL_QUALITY_UNSATISFIED; msg:quality not good enough to cancel".into()
+                }),
             });
             self.fes[leader].counters.load_add += 1;
             if self.loads.len() > 300 {
                 self.loads.drain(..self.loads.len() - 300);
             }
         }
-        for sc in self.schema_changes.iter_mut().filter(|s| s.finish_ms.is_none()) {
+        for sc in self
+            .schema_changes
+            .iter_mut()
+            .filter(|s| s.finish_ms.is_none())
+        {
             sc.done_tablets = (sc.done_tablets + 1).min(sc.total_tablets);
             sc.state = "RUNNING";
             if sc.done_tablets == sc.total_tablets {
@@ -1026,11 +1095,19 @@ impl ClusterState {
             let (user, db) = SESSION_USERS[self.rng.random_range(0..SESSION_USERS.len())];
             let seq = fe.next_conn_seq;
             fe.next_conn_seq += 1;
-            let id = if global_ids { (u64::from(fe.id) << 24) | seq } else { seq };
+            let id = if global_ids {
+                (u64::from(fe.id) << 24) | seq
+            } else {
+                seq
+            };
             fe.sessions.push(Session {
                 id,
                 user: user.into(),
-                host: format!("10.20.40.{}:{}", self.rng.random_range(2..250), self.rng.random_range(30000..65000)),
+                host: format!(
+                    "10.20.40.{}:{}",
+                    self.rng.random_range(2..250),
+                    self.rng.random_range(30000..65000)
+                ),
                 db: db.into(),
                 command: "Sleep",
                 connect_ms: now - self.rng.random_range(1_000..86_400_000),
@@ -1076,7 +1153,12 @@ impl ClusterState {
     /// Table sizes are shares of what the BEs store, so SHOW DATA and information_schema add
     /// up to the disks' data-used bytes.
     fn update_table_sizes(&mut self) {
-        let stored: i64 = self.bes.iter().flat_map(|b| b.disks.iter()).map(|d| d.data_used).sum();
+        let stored: i64 = self
+            .bes
+            .iter()
+            .flat_map(|b| b.disks.iter())
+            .map(|d| d.data_used)
+            .sum();
         self.catalog.distribute_size(stored, self.now_ms);
     }
 
@@ -1084,7 +1166,9 @@ impl ClusterState {
 
     pub fn stop_fe(&mut self, i: usize) {
         let now = self.now_ms;
-        let Some(fe) = self.fes.get_mut(i) else { return };
+        let Some(fe) = self.fes.get_mut(i) else {
+            return;
+        };
         fe.alive = false;
         fe.sessions.clear();
         if self.leader == Some(i) {
@@ -1095,7 +1179,9 @@ impl ClusterState {
 
     pub fn start_fe(&mut self, i: usize) {
         let now = self.now_ms;
-        let Some(fe) = self.fes.get_mut(i) else { return };
+        let Some(fe) = self.fes.get_mut(i) else {
+            return;
+        };
         if fe.alive {
             return;
         }
@@ -1138,11 +1224,18 @@ impl ClusterState {
                 let cur = self.leader.unwrap_or(0);
                 (1..=self.fes.len())
                     .map(|k| (cur + k) % self.fes.len())
-                    .find(|&j| self.fes[j].alive && self.fes[j].role == FeRole::Follower && Some(j) != self.leader)
+                    .find(|&j| {
+                        self.fes[j].alive
+                            && self.fes[j].role == FeRole::Follower
+                            && Some(j) != self.leader
+                    })
                     .ok_or("no other alive follower FE can become leader")?
             }
         };
-        let fe = self.fes.get(target).ok_or(format!("no FE with index {target}"))?;
+        let fe = self
+            .fes
+            .get(target)
+            .ok_or(format!("no FE with index {target}"))?;
         if !fe.alive {
             return Err(format!("FE {target} is stopped"));
         }
@@ -1154,14 +1247,18 @@ impl ClusterState {
     }
 
     pub fn stop_be(&mut self, i: usize) {
-        let Some(be) = self.bes.get_mut(i) else { return };
+        let Some(be) = self.bes.get_mut(i) else {
+            return;
+        };
         be.alive = false;
         be.err_msg = "java.net.ConnectException: Connection refused (Connection refused)".into();
     }
 
     pub fn start_be(&mut self, i: usize) {
         let now = self.now_ms;
-        let Some(be) = self.bes.get_mut(i) else { return };
+        let Some(be) = self.bes.get_mut(i) else {
+            return;
+        };
         if be.alive {
             return;
         }
@@ -1175,12 +1272,21 @@ impl ClusterState {
 
     /// Fills one data path (or all) of a BE to `used_pct` percent at once.
     pub fn fill_disk(&mut self, i: usize, path: Option<&str>, used_pct: f64) -> Result<(), String> {
-        let be = self.bes.get_mut(i).ok_or(format!("no backend with index {i}"))?;
+        let be = self
+            .bes
+            .get_mut(i)
+            .ok_or(format!("no backend with index {i}"))?;
         if !(0.0..=100.0).contains(&used_pct) {
-            return Err(format!("used_pct must be between 0 and 100, got {used_pct}"));
+            return Err(format!(
+                "used_pct must be between 0 and 100, got {used_pct}"
+            ));
         }
         let mut touched = false;
-        for d in be.disks.iter_mut().filter(|d| path.is_none_or(|p| p == d.path)) {
+        for d in be
+            .disks
+            .iter_mut()
+            .filter(|d| path.is_none_or(|p| p == d.path))
+        {
             let other = d.total - d.avail - d.data_used;
             let target_used = (d.total as f64 * used_pct / 100.0) as i64;
             d.data_used = (target_used - other).max(0);
@@ -1202,7 +1308,9 @@ impl ClusterState {
     /// A connection id as the FE hands it out at accept time (3.5+: global, FE id in the top byte).
     pub fn alloc_conn_id(&mut self, fe_idx: usize) -> u64 {
         let global_ids = self.version.processlist_all_fes();
-        let Some(fe) = self.fes.get_mut(fe_idx) else { return 0 };
+        let Some(fe) = self.fes.get_mut(fe_idx) else {
+            return 0;
+        };
         let seq = fe.next_conn_seq;
         fe.next_conn_seq += 1;
         if global_ids {
@@ -1213,9 +1321,18 @@ impl ClusterState {
     }
 
     /// Lists an authenticated client connection in the processlist.
-    pub fn register_session(&mut self, fe_idx: usize, id: u64, user: &str, host: &str, db: Option<&str>) {
+    pub fn register_session(
+        &mut self,
+        fe_idx: usize,
+        id: u64,
+        user: &str,
+        host: &str,
+        db: Option<&str>,
+    ) {
         let now = self.now_ms;
-        let Some(fe) = self.fes.get_mut(fe_idx) else { return };
+        let Some(fe) = self.fes.get_mut(fe_idx) else {
+            return;
+        };
         fe.sessions.push(Session {
             id,
             user: user.into(),
@@ -1238,12 +1355,18 @@ impl ClusterState {
     }
 
     pub fn session_mut(&mut self, fe_idx: usize, id: u64) -> Option<&mut Session> {
-        self.fes.get_mut(fe_idx)?.sessions.iter_mut().find(|s| s.real && s.id == id)
+        self.fes
+            .get_mut(fe_idx)?
+            .sessions
+            .iter_mut()
+            .find(|s| s.real && s.id == id)
     }
 
     /// Counts a statement a real client ran: every command is a request, SELECTs are queries.
     pub fn count_statement(&mut self, fe_idx: usize, is_query: bool, ok: bool) {
-        let Some(fe) = self.fes.get_mut(fe_idx) else { return };
+        let Some(fe) = self.fes.get_mut(fe_idx) else {
+            return;
+        };
         let c = &mut fe.counters;
         c.request_total += 1;
         if is_query {
@@ -1276,7 +1399,14 @@ fn take(carry: &mut f64, amount: f64) -> u64 {
 fn uuid_like(rng: &mut ChaCha8Rng) -> String {
     let a: u128 = rng.random();
     let h = format!("{a:032x}");
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -1285,10 +1415,18 @@ mod tests {
 
     fn topo_state(seed: u64) -> ClusterState {
         let fes: Vec<FeAddr> = (0..3)
-            .map(|i| FeAddr { ip: format!("127.0.1.{}", 11 + i), query_port: 9030, http_port: 8030 })
+            .map(|i| FeAddr {
+                ip: format!("127.0.1.{}", 11 + i),
+                query_port: 9030,
+                http_port: 8030,
+            })
             .collect();
-        let bes: Vec<BeAddr> =
-            (0..3).map(|i| BeAddr { ip: format!("127.0.1.{}", 41 + i), http_port: 8040 }).collect();
+        let bes: Vec<BeAddr> = (0..3)
+            .map(|i| BeAddr {
+                ip: format!("127.0.1.{}", 41 + i),
+                http_port: 8040,
+            })
+            .collect();
         let spec = ClusterSpec {
             name: "c".into(),
             version: "3.3".parse().expect("version"),
@@ -1299,7 +1437,15 @@ mod tests {
             shared_data: false,
             workload: Workload::default(),
         };
-        ClusterState::new(&spec, Topology { fes: &fes, bes: &bes, cns: &[] }, 1_700_000_000_000)
+        ClusterState::new(
+            &spec,
+            Topology {
+                fes: &fes,
+                bes: &bes,
+                cns: &[],
+            },
+            1_700_000_000_000,
+        )
     }
 
     #[test]
@@ -1326,15 +1472,26 @@ mod tests {
         let before: Vec<FeCounters> = s.fes.iter().map(|f| f.counters.clone()).collect();
         s.advance_to(s.now_ms + 600_000);
         let sum = |f: &dyn Fn(&FeCounters) -> u64| -> u64 {
-            s.fes.iter().zip(&before).map(|(a, b)| f(&a.counters) - f(b)).sum()
+            s.fes
+                .iter()
+                .zip(&before)
+                .map(|(a, b)| f(&a.counters) - f(b))
+                .sum()
         };
         let total = sum(&|c| c.query_total) as f64;
-        assert!((total / 600.0 - 100.0).abs() < 5.0, "qps was {}", total / 600.0);
+        assert!(
+            (total / 600.0 - 100.0).abs() < 5.0,
+            "qps was {}",
+            total / 600.0
+        );
         let err = sum(&|c| c.query_err) as f64;
         assert!((err / total - 0.1).abs() < 0.01);
         let timeouts = sum(&|c| c.query_timeout) as f64;
         assert!((timeouts / total - 0.02).abs() < 0.005);
-        assert_eq!(sum(&|c| c.query_success) + sum(&|c| c.query_err), sum(&|c| c.query_total));
+        assert_eq!(
+            sum(&|c| c.query_success) + sum(&|c| c.query_err),
+            sum(&|c| c.query_total)
+        );
     }
 
     #[test]

@@ -15,7 +15,10 @@ use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use mysql_common::constants::{CapabilityFlags, ColumnFlags, ColumnType, Command, StatusFlags};
 use mysql_common::io::ParseBuf;
-use mysql_common::packets::{AuthSwitchRequest, Column as WireColumn, ErrPacket, HandshakePacket, HandshakeResponse, ServerError, SqlState};
+use mysql_common::packets::{
+    AuthSwitchRequest, Column as WireColumn, ErrPacket, HandshakePacket, HandshakeResponse,
+    ServerError, SqlState,
+};
 use mysql_common::proto::codec::PacketCodec;
 use mysql_common::proto::{MyDeserialize, MySerialize};
 use mysql_common::scramble::scramble_native;
@@ -34,13 +37,38 @@ const CHARSET: u8 = 33;
 
 /// `MysqlCommand.toString()` by command byte, for `Unsupported command(…)`.
 const COMMAND_NAMES: [&str; 32] = [
-    "COM_SLEEP", "COM_QUIT", "COM_INIT_DB", "COM_QUERY", "COM_FIELD_LIST", "COM_CREATE_DB",
-    "COM_DROP_DB", "COM_REFRESH", "COM_SHUTDOWN", "COM_STATISTICS", "COM_PROCESS_INFO",
-    "COM_CONNECT", "COM_PROCESS_KILL", "COM_DEBUG", "COM_PING", "COM_TIME", "COM_DELAYED_INSERT",
-    "COM_CHANGE_USER", "COM_BINLOG_DUMP", "COM_TABLE_DUMP", "COM_CONNECT_OUT",
-    "COM_REGISTER_SLAVE", "COM_STMT_PREPARE", "COM_STMT_EXECUTE", "COM_STMT_SEND_LONG_DATA",
-    "COM_STMT_CLOSE", "COM_STMT_RESET", "COM_SET_OPTION", "COM_STMT_FETCH", "COM_DAEMON",
-    "COM_BINLOG_DUMP_GTID", "COM_RESET_CONNECTION",
+    "COM_SLEEP",
+    "COM_QUIT",
+    "COM_INIT_DB",
+    "COM_QUERY",
+    "COM_FIELD_LIST",
+    "COM_CREATE_DB",
+    "COM_DROP_DB",
+    "COM_REFRESH",
+    "COM_SHUTDOWN",
+    "COM_STATISTICS",
+    "COM_PROCESS_INFO",
+    "COM_CONNECT",
+    "COM_PROCESS_KILL",
+    "COM_DEBUG",
+    "COM_PING",
+    "COM_TIME",
+    "COM_DELAYED_INSERT",
+    "COM_CHANGE_USER",
+    "COM_BINLOG_DUMP",
+    "COM_TABLE_DUMP",
+    "COM_CONNECT_OUT",
+    "COM_REGISTER_SLAVE",
+    "COM_STMT_PREPARE",
+    "COM_STMT_EXECUTE",
+    "COM_STMT_SEND_LONG_DATA",
+    "COM_STMT_CLOSE",
+    "COM_STMT_RESET",
+    "COM_SET_OPTION",
+    "COM_STMT_FETCH",
+    "COM_DAEMON",
+    "COM_BINLOG_DUMP_GTID",
+    "COM_RESET_CONNECTION",
 ];
 
 struct Codec(PacketCodec);
@@ -54,7 +82,10 @@ impl Decoder for Codec {
         match self.0.decode(src, &mut dst) {
             Ok(true) => Ok(Some(dst)),
             Ok(false) => Ok(None),
-            Err(e) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())),
+            Err(e) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            )),
         }
     }
 }
@@ -72,7 +103,12 @@ impl Encoder<Vec<u8>> for Codec {
 type Conn = Framed<TcpStream, Codec>;
 
 /// Accepts connections until `stop` is cancelled; every connection ends with it.
-pub async fn serve(listener: TcpListener, cluster: Arc<Cluster>, fe_idx: usize, stop: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    cluster: Arc<Cluster>,
+    fe_idx: usize,
+    stop: CancellationToken,
+) {
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => return,
@@ -109,7 +145,8 @@ fn capabilities(cluster: &Cluster) -> CapabilityFlags {
         | CapabilityFlags::CLIENT_PLUGIN_AUTH
         | CapabilityFlags::CLIENT_LONG_FLAG;
     if cluster.spec.version.advertises_connect_attrs() {
-        caps |= CapabilityFlags::CLIENT_CONNECT_ATTRS | CapabilityFlags::CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA;
+        caps |= CapabilityFlags::CLIENT_CONNECT_ATTRS
+            | CapabilityFlags::CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA;
     }
     caps
 }
@@ -135,8 +172,12 @@ fn nonce(conn_id: u64) -> [u8; 20] {
 
 fn err_packet(e: &SqlError) -> Vec<u8> {
     let mut buf = Vec::new();
-    ErrPacket::Error(ServerError::new(e.code, Some(SqlState::new(e.state)), e.message.as_bytes().to_vec()))
-        .serialize(&mut buf);
+    ErrPacket::Error(ServerError::new(
+        e.code,
+        Some(SqlState::new(e.state)),
+        e.message.as_bytes().to_vec(),
+    ))
+    .serialize(&mut buf);
     buf
 }
 
@@ -200,7 +241,12 @@ async fn authenticate(
     Ok(if ok { Ok(()) } else { Err(data) })
 }
 
-async fn handle(stream: TcpStream, peer: SocketAddr, cluster: Arc<Cluster>, fe_idx: usize) -> std::io::Result<()> {
+async fn handle(
+    stream: TcpStream,
+    peer: SocketAddr,
+    cluster: Arc<Cluster>,
+    fe_idx: usize,
+) -> std::io::Result<()> {
     let mut conn = Framed::new(stream, Codec(PacketCodec::default()));
     let version = cluster.spec.version;
     let conn_id = cluster.with_state(|st| st.alloc_conn_id(fe_idx));
@@ -222,34 +268,65 @@ async fn handle(stream: TcpStream, peer: SocketAddr, cluster: Arc<Cluster>, fe_i
     cluster.sql_delay(fe_idx).await;
     send(&mut conn, handshake).await?;
 
-    let Some(raw) = read(&mut conn).await? else { return Ok(()) };
+    let Some(raw) = read(&mut conn).await? else {
+        return Ok(());
+    };
     let response = HandshakeResponse::deserialize((), &mut ParseBuf(&raw))?;
     let user = String::from_utf8_lossy(response.user()).into_owned();
-    let db = response.db_name().map(|d| String::from_utf8_lossy(d).into_owned()).filter(|d| !d.is_empty());
+    let db = response
+        .db_name()
+        .map(|d| String::from_utf8_lossy(d).into_owned())
+        .filter(|d| !d.is_empty());
     let plugin = response.auth_plugin().map(|p| p.as_bytes().to_vec());
     let ip = peer.ip().to_string();
-    if let Err(data) =
-        authenticate(&mut conn, &cluster, &nonce, &user, plugin.as_deref(), response.scramble_buf().to_vec()).await?
+    if let Err(data) = authenticate(
+        &mut conn,
+        &cluster,
+        &nonce,
+        &user,
+        plugin.as_deref(),
+        response.scramble_buf().to_vec(),
+    )
+    .await?
     {
-        send(&mut conn, err_packet(&access_denied(&user, &ip, !data.is_empty()))).await?;
+        send(
+            &mut conn,
+            err_packet(&access_denied(&user, &ip, !data.is_empty())),
+        )
+        .await?;
         return Ok(());
     }
-    let mut ctx = SessionCtx { fe_idx, conn_id, user: user.clone(), db: None };
+    let mut ctx = SessionCtx {
+        fe_idx,
+        conn_id,
+        user: user.clone(),
+        db: None,
+    };
     if let Some(db) = db {
         if let Err(e) = cluster.with_state(|st| sql::use_db(st, &mut ctx, &db)) {
             send(&mut conn, err_packet(&e)).await?;
             return Ok(());
         }
     }
-    cluster.with_state(|st| st.register_session(fe_idx, conn_id, &user, &peer.to_string(), ctx.db.as_deref()));
-    let _guard = SessionGuard { cluster: cluster.clone(), fe_idx, conn_id };
+    cluster.with_state(|st| {
+        st.register_session(fe_idx, conn_id, &user, &peer.to_string(), ctx.db.as_deref())
+    });
+    let _guard = SessionGuard {
+        cluster: cluster.clone(),
+        fe_idx,
+        conn_id,
+    };
     send(&mut conn, ok_packet()).await?;
 
     let mut statements: Vec<(u32, String)> = Vec::new();
     loop {
         conn.codec_mut().0.reset_seq_id();
-        let Some(packet) = read(&mut conn).await? else { return Ok(()) };
-        let Some((&code, body)) = packet.split_first() else { return Ok(()) };
+        let Some(packet) = read(&mut conn).await? else {
+            return Ok(());
+        };
+        let Some((&code, body)) = packet.split_first() else {
+            return Ok(());
+        };
         cluster.sql_delay(fe_idx).await;
         match code {
             c if c == Command::COM_QUIT as u8 => return Ok(()),
@@ -261,13 +338,18 @@ async fn handle(stream: TcpStream, peer: SocketAddr, cluster: Arc<Cluster>, fe_i
             c if c == Command::COM_INIT_DB as u8 => {
                 let db = String::from_utf8_lossy(body).into_owned();
                 let r = cluster.with_state(|st| sql::use_db(st, &mut ctx, db.trim()));
-                send(&mut conn, match r {
-                    Ok(_) => ok_packet(),
-                    Err(e) => err_packet(&e),
-                })
+                send(
+                    &mut conn,
+                    match r {
+                        Ok(_) => ok_packet(),
+                        Err(e) => err_packet(&e),
+                    },
+                )
                 .await?;
             }
-            c if c == Command::COM_PING as u8 || c == Command::COM_RESET_CONNECTION as u8 => send(&mut conn, ok_packet()).await?,
+            c if c == Command::COM_PING as u8 || c == Command::COM_RESET_CONNECTION as u8 => {
+                send(&mut conn, ok_packet()).await?
+            }
             c if c == Command::COM_FIELD_LIST as u8 => send(&mut conn, eof_packet()).await?,
             c if c == Command::COM_CHANGE_USER as u8 => {
                 if !change_user(&mut conn, &cluster, &nonce, body, &ip).await? {
@@ -277,7 +359,8 @@ async fn handle(stream: TcpStream, peer: SocketAddr, cluster: Arc<Cluster>, fe_i
             c if c == Command::COM_STMT_PREPARE as u8 && version.supports_prepared() => {
                 let text = String::from_utf8_lossy(body).into_owned();
                 let id = statements.len() as u32 + 1;
-                let preview = cluster.with_state(|st| sql::execute(st, &mut ctx.clone(), &text).reply);
+                let preview =
+                    cluster.with_state(|st| sql::execute(st, &mut ctx.clone(), &text).reply);
                 match preview {
                     Ok(reply) => {
                         let params = text.matches('?').count() as u16;
@@ -288,7 +371,10 @@ async fn handle(stream: TcpStream, peer: SocketAddr, cluster: Arc<Cluster>, fe_i
                 }
             }
             c if c == Command::COM_STMT_EXECUTE as u8 && version.supports_prepared() => {
-                let id = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0);
+                let id = body
+                    .get(..4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .unwrap_or(0);
                 match statements.iter().find(|(s, _)| *s == id) {
                     Some((_, text)) => {
                         let text = text.clone();
@@ -296,20 +382,34 @@ async fn handle(stream: TcpStream, peer: SocketAddr, cluster: Arc<Cluster>, fe_i
                         write_reply(&mut conn, reply, true).await?;
                     }
                     None => {
-                        let e = SqlError::unknown(format!("Unknown prepared statement handler ({id}) given to EXECUTE"));
+                        let e = SqlError::unknown(format!(
+                            "Unknown prepared statement handler ({id}) given to EXECUTE"
+                        ));
                         send(&mut conn, err_packet(&e)).await?;
                     }
                 }
             }
             // 3.3+ close silently as the protocol says; 3.2 answers COM_STMT_CLOSE with ERR.
             c if c == Command::COM_STMT_CLOSE as u8 && version.supports_stmt_close() => {
-                let id = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0);
+                let id = body
+                    .get(..4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .unwrap_or(0);
                 statements.retain(|(s, _)| *s != id);
             }
-            c if c == Command::COM_STMT_RESET as u8 && version.supports_stmt_close() => send(&mut conn, ok_packet()).await?,
+            c if c == Command::COM_STMT_RESET as u8 && version.supports_stmt_close() => {
+                send(&mut conn, ok_packet()).await?
+            }
             _ => {
-                let name = COMMAND_NAMES.get(code as usize).copied().unwrap_or("UNKNOWN");
-                send(&mut conn, err_packet(&SqlError::unknown(format!("Unsupported command({name})")))).await?;
+                let name = COMMAND_NAMES
+                    .get(code as usize)
+                    .copied()
+                    .unwrap_or("UNKNOWN");
+                send(
+                    &mut conn,
+                    err_packet(&SqlError::unknown(format!("Unsupported command({name})"))),
+                )
+                .await?;
             }
         }
     }
@@ -324,7 +424,8 @@ struct SessionGuard {
 
 impl Drop for SessionGuard {
     fn drop(&mut self) {
-        self.cluster.with_state(|st| st.close_session(self.fe_idx, self.conn_id));
+        self.cluster
+            .with_state(|st| st.close_session(self.fe_idx, self.conn_id));
     }
 }
 
@@ -434,14 +535,20 @@ fn binary_row(rs: &ResultSet, row: &[Option<String>]) -> Vec<u8> {
                 Err(_) => buf.extend_from_slice(&0i64.to_le_bytes()),
             },
             ColType::Int => buf.extend_from_slice(&v.parse::<i32>().unwrap_or(0).to_le_bytes()),
-            ColType::Double => buf.extend_from_slice(&v.parse::<f64>().unwrap_or(0.0).to_le_bytes()),
+            ColType::Double => {
+                buf.extend_from_slice(&v.parse::<f64>().unwrap_or(0.0).to_le_bytes())
+            }
             ColType::Varchar | ColType::Datetime => lenenc_str(&mut buf, v),
         }
     }
     buf
 }
 
-async fn write_reply(conn: &mut Conn, reply: Result<Reply, SqlError>, binary: bool) -> std::io::Result<()> {
+async fn write_reply(
+    conn: &mut Conn,
+    reply: Result<Reply, SqlError>,
+    binary: bool,
+) -> std::io::Result<()> {
     let rs = match reply {
         Err(e) => return send(conn, err_packet(&e)).await,
         Ok(Reply::Ok) => return send(conn, ok_packet()).await,
@@ -467,7 +574,12 @@ async fn write_reply(conn: &mut Conn, reply: Result<Reply, SqlError>, binary: bo
     conn.flush().await
 }
 
-async fn write_prepare_ok(conn: &mut Conn, id: u32, params: u16, reply: &Reply) -> std::io::Result<()> {
+async fn write_prepare_ok(
+    conn: &mut Conn,
+    id: u32,
+    params: u16,
+    reply: &Reply,
+) -> std::io::Result<()> {
     let columns = match reply {
         Reply::Rows(rs) => column_packets(rs),
         Reply::Ok => Vec::new(),
@@ -482,7 +594,9 @@ async fn write_prepare_ok(conn: &mut Conn, id: u32, params: u16, reply: &Reply) 
     if params > 0 {
         for _ in 0..params {
             let mut buf = Vec::new();
-            WireColumn::new(ColumnType::MYSQL_TYPE_VAR_STRING).with_name(b"?").serialize(&mut buf);
+            WireColumn::new(ColumnType::MYSQL_TYPE_VAR_STRING)
+                .with_name(b"?")
+                .serialize(&mut buf);
             conn.feed(buf).await?;
         }
         conn.feed(eof_packet()).await?;
@@ -498,7 +612,13 @@ async fn write_prepare_ok(conn: &mut Conn, id: u32, params: u16, reply: &Reply) 
 
 /// COM_CHANGE_USER: user, auth data, database, charset, plugin name. Answers OK or ERR; returns
 /// whether the connection stays open.
-async fn change_user(conn: &mut Conn, cluster: &Cluster, nonce: &[u8; 20], body: &[u8], ip: &str) -> std::io::Result<bool> {
+async fn change_user(
+    conn: &mut Conn,
+    cluster: &Cluster,
+    nonce: &[u8; 20],
+    body: &[u8],
+    ip: &str,
+) -> std::io::Result<bool> {
     let mut rest = body;
     let take_cstr = |rest: &mut &[u8]| -> Vec<u8> {
         let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
@@ -513,14 +633,22 @@ async fn change_user(conn: &mut Conn, cluster: &Cluster, nonce: &[u8; 20], body:
     let _db = take_cstr(&mut rest);
     rest = rest.get(2..).unwrap_or(&[]);
     let plugin = take_cstr(&mut rest);
-    let plugin = if plugin.is_empty() { None } else { Some(plugin.as_slice()) };
+    let plugin = if plugin.is_empty() {
+        None
+    } else {
+        Some(plugin.as_slice())
+    };
     match authenticate(conn, cluster, nonce, &user, plugin, data).await? {
         Ok(()) => {
             send(conn, ok_packet()).await?;
             Ok(true)
         }
         Err(data) => {
-            send(conn, err_packet(&access_denied(&user, ip, !data.is_empty()))).await?;
+            send(
+                conn,
+                err_packet(&access_denied(&user, ip, !data.is_empty())),
+            )
+            .await?;
             Ok(false)
         }
     }

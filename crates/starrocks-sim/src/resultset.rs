@@ -25,10 +25,16 @@ pub struct Column {
 
 impl Column {
     pub fn varchar(name: impl Into<String>) -> Self {
-        Column { name: name.into(), ty: ColType::Varchar }
+        Column {
+            name: name.into(),
+            ty: ColType::Varchar,
+        }
     }
     pub fn typed(name: impl Into<String>, ty: ColType) -> Self {
-        Column { name: name.into(), ty }
+        Column {
+            name: name.into(),
+            ty,
+        }
     }
 }
 
@@ -50,7 +56,9 @@ impl ResultSet {
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -65,7 +73,11 @@ pub struct SqlError {
 
 impl SqlError {
     pub fn new(code: u16, state: &[u8; 5], message: impl Into<String>) -> Self {
-        SqlError { code, state: *state, message: message.into() }
+        SqlError {
+            code,
+            state: *state,
+            message: message.into(),
+        }
     }
 
     /// `ERR_PARSE_ERROR` (1064, 42000): the grammar did not accept the statement.
@@ -78,7 +90,10 @@ impl SqlError {
         SqlError::new(
             1064,
             b"42000",
-            format!("Getting analyzing error. Detail message: {}.", detail.as_ref().trim_end_matches('.')),
+            format!(
+                "Getting analyzing error. Detail message: {}.",
+                detail.as_ref().trim_end_matches('.')
+            ),
         )
     }
 

@@ -44,10 +44,29 @@ fn unknown_db(db: &str) -> SqlError {
 fn backend_columns(st: &ClusterState) -> Vec<&'static str> {
     let v = st.version;
     let mut cols = vec![
-        "BackendId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime",
-        "LastHeartbeat", "Alive", "SystemDecommissioned", "ClusterDecommissioned", "TabletNum",
-        "DataUsedCapacity", "AvailCapacity", "TotalCapacity", "UsedPct", "MaxDiskUsedPct", "ErrMsg",
-        "Version", "Status", "DataTotalCapacity", "DataUsedPct", "CpuCores",
+        "BackendId",
+        "IP",
+        "HeartbeatPort",
+        "BePort",
+        "HttpPort",
+        "BrpcPort",
+        "LastStartTime",
+        "LastHeartbeat",
+        "Alive",
+        "SystemDecommissioned",
+        "ClusterDecommissioned",
+        "TabletNum",
+        "DataUsedCapacity",
+        "AvailCapacity",
+        "TotalCapacity",
+        "UsedPct",
+        "MaxDiskUsedPct",
+        "ErrMsg",
+        "Version",
+        "Status",
+        "DataTotalCapacity",
+        "DataUsedPct",
+        "CpuCores",
     ];
     if v.backends_has_mem_limit() {
         cols.push("MemLimit");
@@ -75,14 +94,29 @@ fn compute_node_columns(st: &ClusterState) -> Vec<&'static str> {
     let v = st.version;
     use crate::version::Version as V;
     let mut cols = vec![
-        "ComputeNodeId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime",
-        "LastHeartbeat", "Alive", "SystemDecommissioned", "ClusterDecommissioned", "ErrMsg",
+        "ComputeNodeId",
+        "IP",
+        "HeartbeatPort",
+        "BePort",
+        "HttpPort",
+        "BrpcPort",
+        "LastStartTime",
+        "LastHeartbeat",
+        "Alive",
+        "SystemDecommissioned",
+        "ClusterDecommissioned",
+        "ErrMsg",
         "Version",
     ];
     if v >= V::new(3, 3, 0) {
         cols.extend([
-            "CpuCores", "MemLimit", "NumRunningQueries", "MemUsedPct", "CpuUsedPct",
-            "DataCacheMetrics", "HasStoragePath",
+            "CpuCores",
+            "MemLimit",
+            "NumRunningQueries",
+            "MemUsedPct",
+            "CpuUsedPct",
+            "DataCacheMetrics",
+            "HasStoragePath",
         ]);
         if v.has_status_code() {
             cols.push("StatusCode");
@@ -110,10 +144,23 @@ fn node_cells(st: &ClusterState, i: usize) -> Cells {
     let avail: i64 = 1 + be.disks.iter().map(|d| d.avail).sum::<i64>();
     let data_used: i64 = be.disks.iter().map(|d| d.data_used).sum();
     let data_total: i64 = be.disks.iter().map(|d| d.data_used + d.avail).sum();
-    let pct = |num: i64, den: i64| if den <= 0 { 0.0 } else { num as f64 * 100.0 / den as f64 };
+    let pct = |num: i64, den: i64| {
+        if den <= 0 {
+            0.0
+        } else {
+            num as f64 * 100.0 / den as f64
+        }
+    };
     let max_disk = be.disks.iter().map(|d| d.used_pct()).fold(0.0, f64::max);
     let mut c: Cells = HashMap::new();
-    c.insert(if be.compute_node { "ComputeNodeId" } else { "BackendId" }, s(be.id));
+    c.insert(
+        if be.compute_node {
+            "ComputeNodeId"
+        } else {
+            "BackendId"
+        },
+        s(be.id),
+    );
     c.insert("IP", s(&be.addr.ip));
     c.insert("HeartbeatPort", s(be.heartbeat_port));
     c.insert("BePort", s(be.be_port));
@@ -146,10 +193,16 @@ fn node_cells(st: &ClusterState, i: usize) -> Cells {
     c.insert("NumRunningQueries", s(be.running_queries));
     c.insert("MemUsedPct", s(pct2(pct(be.mem_used, be.mem_limit))));
     c.insert("CpuUsedPct", s(pct1(be.cpu_busy * 100.0)));
-    c.insert("DataCacheMetrics", s("Status: Normal, DiskUsage: 0B/0B, MemUsage: 0B/0B"));
+    c.insert(
+        "DataCacheMetrics",
+        s("Status: Normal, DiskUsage: 0B/0B, MemUsage: 0B/0B"),
+    );
     c.insert("Location", s(""));
     c.insert("location", s(""));
-    c.insert("StatusCode", s(if be.alive { "OK" } else { "DISCONNECTED" }));
+    c.insert(
+        "StatusCode",
+        s(if be.alive { "OK" } else { "DISCONNECTED" }),
+    );
     c.insert("HasStoragePath", s(!be.disks.is_empty()));
     c.insert("StarletPort", s(9070));
     c.insert("WorkerId", s(i + 1));
@@ -172,23 +225,32 @@ fn node_cells(st: &ClusterState, i: usize) -> Cells {
 
 /// Rows sorted by IP string, then BePort string (`ListComparator(1,3)`).
 fn sorted_nodes(st: &ClusterState, compute: bool) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..st.bes.len()).filter(|&i| st.bes[i].compute_node == compute).collect();
+    let mut idx: Vec<usize> = (0..st.bes.len())
+        .filter(|&i| st.bes[i].compute_node == compute)
+        .collect();
     idx.sort_by(|&a, &b| {
         let (x, y) = (&st.bes[a], &st.bes[b]);
-        (x.addr.ip.as_str(), x.be_port.to_string()).cmp(&(y.addr.ip.as_str(), y.be_port.to_string()))
+        (x.addr.ip.as_str(), x.be_port.to_string())
+            .cmp(&(y.addr.ip.as_str(), y.be_port.to_string()))
     });
     idx
 }
 
 pub fn show_backends(st: &ClusterState) -> ResultSet {
     let cols = backend_columns(st);
-    let rows = sorted_nodes(st, false).into_iter().map(|i| layout(&cols, &node_cells(st, i))).collect();
+    let rows = sorted_nodes(st, false)
+        .into_iter()
+        .map(|i| layout(&cols, &node_cells(st, i)))
+        .collect();
     varchar_set(&cols, rows)
 }
 
 pub fn show_compute_nodes(st: &ClusterState) -> ResultSet {
     let cols = compute_node_columns(st);
-    let rows = sorted_nodes(st, true).into_iter().map(|i| layout(&cols, &node_cells(st, i))).collect();
+    let rows = sorted_nodes(st, true)
+        .into_iter()
+        .map(|i| layout(&cols, &node_cells(st, i)))
+        .collect();
     varchar_set(&cols, rows)
 }
 
@@ -200,10 +262,28 @@ pub fn show_frontends(st: &ClusterState, answering: usize) -> ResultSet {
         cols.push("Id");
     }
     cols.extend([
-        "Name", "IP", "EditLogPort", "HttpPort", "QueryPort", "RpcPort", "Role", "ClusterId", "Join",
-        "Alive", "ReplayedJournalId", "LastHeartbeat", "IsHelper", "ErrMsg", "StartTime", "Version",
+        "Name",
+        "IP",
+        "EditLogPort",
+        "HttpPort",
+        "QueryPort",
+        "RpcPort",
+        "Role",
+        "ClusterId",
+        "Join",
+        "Alive",
+        "ReplayedJournalId",
+        "LastHeartbeat",
+        "IsHelper",
+        "ErrMsg",
+        "StartTime",
+        "Version",
     ]);
-    let local_http = st.fes.get(answering).map(|f| f.addr.http_port).unwrap_or(8030);
+    let local_http = st
+        .fes
+        .get(answering)
+        .map(|f| f.addr.http_port)
+        .unwrap_or(8030);
     let rows = st
         .fes
         .iter()
@@ -232,18 +312,30 @@ pub fn show_frontends(st: &ClusterState, answering: usize) -> ResultSet {
             c.insert("Alive", s(alive));
             c.insert(
                 "ReplayedJournalId",
-                if st.corrupt_show { s("4.8e7") } else { s(fe.replayed_journal_id) },
+                if st.corrupt_show {
+                    s("4.8e7")
+                } else {
+                    s(fe.replayed_journal_id)
+                },
             );
             c.insert("LastHeartbeat", time_string(fe.last_heartbeat_ms, st.tz));
             c.insert("IsHelper", s(i == 0));
             c.insert(
                 "ErrMsg",
-                s(if alive { "" } else { "java.net.ConnectException: Connection refused (Connection refused)" }),
+                s(if alive {
+                    ""
+                } else {
+                    "java.net.ConnectException: Connection refused (Connection refused)"
+                }),
             );
             // A dead FE's StartTime is the literal string NULL, not SQL NULL (FACTS §2).
             c.insert(
                 "StartTime",
-                if alive { time_string(fe.start_ms, st.tz) } else { s("NULL") },
+                if alive {
+                    time_string(fe.start_ms, st.tz)
+                } else {
+                    s("NULL")
+                },
             );
             c.insert("Version", s(st.version.full()));
             layout(&cols, &c)
@@ -257,7 +349,9 @@ pub fn show_frontends(st: &ClusterState, answering: usize) -> ResultSet {
 pub fn show_processlist(st: &ClusterState, fe_idx: usize, full: bool) -> ResultSet {
     let cols = st.version.processlist_columns();
     let fes: Vec<usize> = if st.version.processlist_all_fes() {
-        (0..st.fes.len()).filter(|&i| st.fes[i].alive || i == fe_idx).collect()
+        (0..st.fes.len())
+            .filter(|&i| st.fes[i].alive || i == fe_idx)
+            .collect()
     } else {
         vec![fe_idx]
     };
@@ -277,7 +371,10 @@ pub fn show_processlist(st: &ClusterState, fe_idx: usize, full: bool) -> ResultS
             c.insert("Db", s(&sess.db));
             c.insert("Command", s(sess.command));
             c.insert("ConnectionStartTime", time_string(sess.connect_ms, st.tz));
-            c.insert("Time", s(((st.now_ms - sess.command_start_ms) / 1000).max(0)));
+            c.insert(
+                "Time",
+                s(((st.now_ms - sess.command_start_ms) / 1000).max(0)),
+            );
             c.insert("State", s(sess.state));
             c.insert("Info", s(info));
             c.insert("IsPending", s(false));
@@ -287,7 +384,10 @@ pub fn show_processlist(st: &ClusterState, fe_idx: usize, full: bool) -> ResultS
             c.insert(
                 "QueryId",
                 if sess.command == "Query" {
-                    s(format!("{:08x}-0000-4000-8000-{:012x}", sess.id, sess.command_start_ms))
+                    s(format!(
+                        "{:08x}-0000-4000-8000-{:012x}",
+                        sess.id, sess.command_start_ms
+                    ))
                 } else {
                     None
                 },
@@ -311,7 +411,10 @@ pub fn show_processlist(st: &ClusterState, fe_idx: usize, full: bool) -> ResultS
 pub fn show_databases(st: &ClusterState) -> ResultSet {
     let mut names: Vec<&str> = st.catalog.dbs.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
-    varchar_set(&["Database"], names.into_iter().map(|n| vec![s(n)]).collect())
+    varchar_set(
+        &["Database"],
+        names.into_iter().map(|n| vec![s(n)]).collect(),
+    )
 }
 
 fn replica_count(data_length: i64, replicas: i64) -> i64 {
@@ -319,7 +422,11 @@ fn replica_count(data_length: i64, replicas: i64) -> i64 {
     (16 * (1 + data_length / replicas.max(1) / (1 << 30))) * replicas
 }
 
-pub fn show_data(st: &ClusterState, db: Option<&str>, table: Option<&str>) -> Result<ResultSet, SqlError> {
+pub fn show_data(
+    st: &ClusterState,
+    db: Option<&str>,
+    table: Option<&str>,
+) -> Result<ResultSet, SqlError> {
     let db = db.ok_or_else(no_database)?;
     if st.catalog.db(db).is_none() {
         return Err(unknown_db(db));
@@ -339,7 +446,13 @@ pub fn show_data(st: &ClusterState, db: Option<&str>, table: Option<&str>) -> Re
         return Ok(varchar_set(
             &["TableName", "IndexName", "Size", "ReplicaCount", "RowCount"],
             vec![
-                vec![s(&t.name), s(&t.name), s(byte_uint(t.data_length)), s(rc), s(t.rows)],
+                vec![
+                    s(&t.name),
+                    s(&t.name),
+                    s(byte_uint(t.data_length)),
+                    s(rc),
+                    s(t.rows),
+                ],
                 vec![s(""), s("Total"), s(byte_uint(t.data_length)), s(rc), s("")],
             ],
         ));
@@ -354,7 +467,11 @@ pub fn show_data(st: &ClusterState, db: Option<&str>, table: Option<&str>) -> Re
     }
     rows.push(vec![s("Total"), s(byte_uint(size)), s(replicas)]);
     rows.push(vec![s("Quota"), s(byte_uint(i64::MAX)), s(i64::MAX)]);
-    rows.push(vec![s("Left"), s(byte_uint(i64::MAX - size)), s(i64::MAX - replicas)]);
+    rows.push(vec![
+        s("Left"),
+        s(byte_uint(i64::MAX - size)),
+        s(i64::MAX - replicas),
+    ]);
     Ok(varchar_set(&["TableName", "Size", "ReplicaCount"], rows))
 }
 
@@ -368,17 +485,39 @@ fn require_db<'a>(st: &ClusterState, db: Option<&'a str>) -> Result<&'a str, Sql
     Ok(db)
 }
 
-pub fn show_routine_load(st: &ClusterState, db: Option<&str>, all: bool) -> Result<ResultSet, SqlError> {
+pub fn show_routine_load(
+    st: &ClusterState,
+    db: Option<&str>,
+    all: bool,
+) -> Result<ResultSet, SqlError> {
     let db = require_db(st, db)?;
     use crate::version::Version as V;
     let v = st.version;
     let mut cols = vec![
-        "Id", "Name", "CreateTime", "PauseTime", "EndTime", "DbName", "TableName", "State",
-        "DataSourceType", "CurrentTaskNum", "JobProperties", "DataSourceProperties",
-        "CustomProperties", "Statistic", "Progress",
+        "Id",
+        "Name",
+        "CreateTime",
+        "PauseTime",
+        "EndTime",
+        "DbName",
+        "TableName",
+        "State",
+        "DataSourceType",
+        "CurrentTaskNum",
+        "JobProperties",
+        "DataSourceProperties",
+        "CustomProperties",
+        "Statistic",
+        "Progress",
     ];
     if v >= V::new(3, 3, 0) {
-        cols.extend(["TimestampProgress", "ReasonOfStateChanged", "ErrorLogUrls", "TrackingSQL", "OtherMsg"]);
+        cols.extend([
+            "TimestampProgress",
+            "ReasonOfStateChanged",
+            "ErrorLogUrls",
+            "TrackingSQL",
+            "OtherMsg",
+        ]);
         if st.shared_data {
             cols.push("Warehouse");
         }
@@ -387,7 +526,12 @@ pub fn show_routine_load(st: &ClusterState, db: Option<&str>, all: bool) -> Resu
             cols.push("OffsetLag");
         }
     } else if v >= V::new(3, 2, 0) {
-        cols.extend(["ReasonOfStateChanged", "ErrorLogUrls", "TrackingSQL", "OtherMsg"]);
+        cols.extend([
+            "ReasonOfStateChanged",
+            "ErrorLogUrls",
+            "TrackingSQL",
+            "OtherMsg",
+        ]);
     } else {
         cols.extend(["ReasonOfStateChanged", "ErrorLogUrls", "OtherMsg"]);
     }
@@ -459,10 +603,20 @@ pub fn show_load(st: &ClusterState, db: Option<&str>) -> Result<ResultSet, SqlEr
         cols.extend(["ScanRows", "FilteredRows", "UnselectedRows", "SinkRows"]);
     }
     cols.extend([
-        "EtlInfo", "TaskInfo", "ErrorMsg", "CreateTime", "EtlStartTime", "EtlFinishTime",
-        "LoadStartTime", "LoadFinishTime",
+        "EtlInfo",
+        "TaskInfo",
+        "ErrorMsg",
+        "CreateTime",
+        "EtlStartTime",
+        "EtlFinishTime",
+        "LoadStartTime",
+        "LoadFinishTime",
     ]);
-    cols.push(if v >= V::new(3, 0, 0) { "TrackingSQL" } else { "URL" });
+    cols.push(if v >= V::new(3, 0, 0) {
+        "TrackingSQL"
+    } else {
+        "URL"
+    });
     cols.push("JobDetails");
     if v >= V::new(3, 3, 0) {
         cols.push("Warehouse");
@@ -524,8 +678,19 @@ pub fn show_load(st: &ClusterState, db: Option<&str>) -> Result<ResultSet, SqlEr
 pub fn show_alter_column(st: &ClusterState, db: Option<&str>) -> Result<ResultSet, SqlError> {
     let db = require_db(st, db)?;
     let mut cols = vec![
-        "JobId", "TableName", "CreateTime", "FinishTime", "IndexName", "IndexId", "OriginIndexId",
-        "SchemaVersion", "TransactionId", "State", "Msg", "Progress", "Timeout",
+        "JobId",
+        "TableName",
+        "CreateTime",
+        "FinishTime",
+        "IndexName",
+        "IndexId",
+        "OriginIndexId",
+        "SchemaVersion",
+        "TransactionId",
+        "State",
+        "Msg",
+        "Progress",
+        "Timeout",
     ];
     if st.shared_data && st.version >= crate::version::Version::new(3, 3, 0) {
         cols.push("Warehouse");
@@ -539,7 +704,10 @@ pub fn show_alter_column(st: &ClusterState, db: Option<&str>) -> Result<ResultSe
             c.insert("JobId", s(j.job_id));
             c.insert("TableName", s(&j.table));
             c.insert("CreateTime", time_string(j.create_ms, st.tz));
-            c.insert("FinishTime", j.finish_ms.and_then(|m| time_string(m, st.tz)));
+            c.insert(
+                "FinishTime",
+                j.finish_ms.and_then(|m| time_string(m, st.tz)),
+            );
             c.insert("IndexName", s(&j.table));
             c.insert("IndexId", s(j.job_id + 1));
             c.insert("OriginIndexId", s(j.job_id - 1000));
@@ -549,7 +717,11 @@ pub fn show_alter_column(st: &ClusterState, db: Option<&str>) -> Result<ResultSe
             c.insert("Msg", s(""));
             c.insert(
                 "Progress",
-                if j.state == "RUNNING" { s(format!("{}/{}", j.done_tablets, j.total_tablets)) } else { None },
+                if j.state == "RUNNING" {
+                    s(format!("{}/{}", j.done_tablets, j.total_tablets))
+                } else {
+                    None
+                },
             );
             c.insert("Timeout", s(86_400));
             c.insert("Warehouse", s("default_warehouse"));
@@ -574,10 +746,19 @@ pub fn show_profilelist(st: &ClusterState) -> Result<ResultSet, SqlError> {
             if stmt.chars().count() > 124 {
                 stmt = stmt.chars().take(124).collect::<String>() + " ...";
             }
-            vec![s(&p.query_id), time_string(p.start_ms, st.tz), s(pretty_ms(p.duration_ms)), s(p.state), s(stmt)]
+            vec![
+                s(&p.query_id),
+                time_string(p.start_ms, st.tz),
+                s(pretty_ms(p.duration_ms)),
+                s(p.state),
+                s(stmt),
+            ]
         })
         .collect();
-    Ok(varchar_set(&["QueryId", "StartTime", "Time", "State", "Statement"], rows))
+    Ok(varchar_set(
+        &["QueryId", "StartTime", "Time", "State", "Statement"],
+        rows,
+    ))
 }
 
 /// `SHOW PROC '/transactions[/<db>[/running|finished]]'`.
@@ -589,7 +770,10 @@ pub fn show_proc_transactions(st: &ClusterState, rest: &[&str]) -> Result<Result
             user_dbs.iter().map(|d| vec![s(d.id), s(&d.name)]).collect(),
         )),
         [db, tail @ ..] => {
-            let Some(dbo) = user_dbs.iter().find(|d| d.id.to_string() == *db || d.name == *db) else {
+            let Some(dbo) = user_dbs
+                .iter()
+                .find(|d| d.id.to_string() == *db || d.name == *db)
+            else {
                 return Err(SqlError::unknown(format!("Database[{db}] does not exist")));
             };
             fn running(t: &&&crate::model::Txn) -> bool {
@@ -601,16 +785,34 @@ pub fn show_proc_transactions(st: &ClusterState, rest: &[&str]) -> Result<Result
                     &["State", "Number"],
                     vec![
                         vec![s("running"), s(txns.iter().filter(running).count())],
-                        vec![s("finished"), s(txns.iter().filter(|t| !running(t)).count())],
+                        vec![
+                            s("finished"),
+                            s(txns.iter().filter(|t| !running(t)).count()),
+                        ],
                     ],
                 )),
                 [which] if *which == "running" || *which == "finished" => {
                     let want_running = *which == "running";
-                    let mut cols = vec!["TransactionId", "Label", "Coordinator", "TransactionStatus", "LoadJobSourceType", "PrepareTime"];
+                    let mut cols = vec![
+                        "TransactionId",
+                        "Label",
+                        "Coordinator",
+                        "TransactionStatus",
+                        "LoadJobSourceType",
+                        "PrepareTime",
+                    ];
                     if st.version.txn_has_prepared_time() {
                         cols.push("PreparedTime");
                     }
-                    cols.extend(["CommitTime", "PublishTime", "FinishTime", "Reason", "ErrorReplicasCount", "ListenerId", "TimeoutMs"]);
+                    cols.extend([
+                        "CommitTime",
+                        "PublishTime",
+                        "FinishTime",
+                        "Reason",
+                        "ErrorReplicasCount",
+                        "ListenerId",
+                        "TimeoutMs",
+                    ]);
                     if st.version.txn_has_prepared_time() {
                         cols.push("PreparedTimeoutMs");
                     }
@@ -627,9 +829,18 @@ pub fn show_proc_transactions(st: &ClusterState, rest: &[&str]) -> Result<Result
                             c.insert("LoadJobSourceType", s(t.source));
                             c.insert("PrepareTime", time_string(t.prepare_ms, st.tz));
                             c.insert("PreparedTime", None);
-                            c.insert("CommitTime", t.commit_ms.and_then(|m| time_string(m, st.tz)));
-                            c.insert("PublishTime", t.commit_ms.and_then(|m| time_string(m + 100, st.tz)));
-                            c.insert("FinishTime", t.finish_ms.and_then(|m| time_string(m, st.tz)));
+                            c.insert(
+                                "CommitTime",
+                                t.commit_ms.and_then(|m| time_string(m, st.tz)),
+                            );
+                            c.insert(
+                                "PublishTime",
+                                t.commit_ms.and_then(|m| time_string(m + 100, st.tz)),
+                            );
+                            c.insert(
+                                "FinishTime",
+                                t.finish_ms.and_then(|m| time_string(m, st.tz)),
+                            );
                             c.insert("Reason", s(&t.reason));
                             c.insert("ErrorReplicasCount", s(0));
                             c.insert("ListenerId", s(-1));
@@ -641,7 +852,10 @@ pub fn show_proc_transactions(st: &ClusterState, rest: &[&str]) -> Result<Result
                         .collect();
                     Ok(varchar_set(&cols, rows))
                 }
-                _ => Err(SqlError::unknown(format!("Invalid proc path: /transactions/{}", rest.join("/")))),
+                _ => Err(SqlError::unknown(format!(
+                    "Invalid proc path: /transactions/{}",
+                    rest.join("/")
+                ))),
             }
         }
     }
@@ -662,13 +876,27 @@ pub fn info_schema_table(st: &ClusterState, name: &str) -> Option<InfoTable> {
     match name.to_ascii_lowercase().as_str() {
         "tables" => {
             let cols = [
-                ("TABLE_CATALOG", Varchar), ("TABLE_SCHEMA", Varchar), ("TABLE_NAME", Varchar),
-                ("TABLE_TYPE", Varchar), ("ENGINE", Varchar), ("VERSION", BigInt),
-                ("ROW_FORMAT", Varchar), ("TABLE_ROWS", BigInt), ("AVG_ROW_LENGTH", BigInt),
-                ("DATA_LENGTH", BigInt), ("MAX_DATA_LENGTH", BigInt), ("INDEX_LENGTH", BigInt),
-                ("DATA_FREE", BigInt), ("AUTO_INCREMENT", BigInt), ("CREATE_TIME", Datetime),
-                ("UPDATE_TIME", Datetime), ("CHECK_TIME", Datetime), ("TABLE_COLLATION", Varchar),
-                ("CHECKSUM", BigInt), ("CREATE_OPTIONS", Varchar), ("TABLE_COMMENT", Varchar),
+                ("TABLE_CATALOG", Varchar),
+                ("TABLE_SCHEMA", Varchar),
+                ("TABLE_NAME", Varchar),
+                ("TABLE_TYPE", Varchar),
+                ("ENGINE", Varchar),
+                ("VERSION", BigInt),
+                ("ROW_FORMAT", Varchar),
+                ("TABLE_ROWS", BigInt),
+                ("AVG_ROW_LENGTH", BigInt),
+                ("DATA_LENGTH", BigInt),
+                ("MAX_DATA_LENGTH", BigInt),
+                ("INDEX_LENGTH", BigInt),
+                ("DATA_FREE", BigInt),
+                ("AUTO_INCREMENT", BigInt),
+                ("CREATE_TIME", Datetime),
+                ("UPDATE_TIME", Datetime),
+                ("CHECK_TIME", Datetime),
+                ("TABLE_COLLATION", Varchar),
+                ("CHECKSUM", BigInt),
+                ("CREATE_OPTIONS", Varchar),
+                ("TABLE_COMMENT", Varchar),
             ];
             let rows = st
                 .catalog
@@ -678,13 +906,35 @@ pub fn info_schema_table(st: &ClusterState, name: &str) -> Option<InfoTable> {
                     let olap = t.engine == "StarRocks";
                     let sized = |v: i64| if olap { s(v) } else { None };
                     vec![
-                        s("def"), s(&t.db), s(&t.name), s(t.table_type), s(t.engine), None, None,
+                        s("def"),
+                        s(&t.db),
+                        s(&t.name),
+                        s(t.table_type),
+                        s(t.engine),
+                        None,
+                        None,
                         sized(t.rows),
-                        sized(if t.rows > 0 { t.data_length / t.replicas.max(1) / t.rows } else { 0 }),
-                        sized(t.data_length), None, None, None, None,
+                        sized(if t.rows > 0 {
+                            t.data_length / t.replicas.max(1) / t.rows
+                        } else {
+                            0
+                        }),
+                        sized(t.data_length),
+                        None,
+                        None,
+                        None,
+                        None,
                         time_string(t.create_ms, tz),
-                        if olap { time_string(t.update_ms, tz) } else { None },
-                        None, s("utf8_general_ci"), None, s(""), s(""),
+                        if olap {
+                            time_string(t.update_ms, tz)
+                        } else {
+                            None
+                        },
+                        None,
+                        s("utf8_general_ci"),
+                        None,
+                        s(""),
+                        s(""),
                     ]
                 })
                 .collect();
@@ -692,8 +942,10 @@ pub fn info_schema_table(st: &ClusterState, name: &str) -> Option<InfoTable> {
         }
         "schemata" => {
             let cols = [
-                ("CATALOG_NAME", Varchar), ("SCHEMA_NAME", Varchar),
-                ("DEFAULT_CHARACTER_SET_NAME", Varchar), ("DEFAULT_COLLATION_NAME", Varchar),
+                ("CATALOG_NAME", Varchar),
+                ("SCHEMA_NAME", Varchar),
+                ("DEFAULT_CHARACTER_SET_NAME", Varchar),
+                ("DEFAULT_COLLATION_NAME", Varchar),
                 ("SQL_PATH", Varchar),
             ];
             let rows = st
@@ -725,15 +977,28 @@ pub fn info_schema_table(st: &ClusterState, name: &str) -> Option<InfoTable> {
                     if let Some((start, finish, state)) = mv.last_refresh {
                         c.insert("LAST_REFRESH_START_TIME", time_string(start, tz));
                         c.insert("LAST_REFRESH_FINISHED_TIME", time_string(finish, tz));
-                        c.insert("LAST_REFRESH_DURATION", s(format!("{:.3}", (finish - start) as f64 / 1000.0)));
+                        c.insert(
+                            "LAST_REFRESH_DURATION",
+                            s(format!("{:.3}", (finish - start) as f64 / 1000.0)),
+                        );
                         c.insert("LAST_REFRESH_STATE", s(state));
-                        c.insert("LAST_REFRESH_ERROR_CODE", s(if state == "FAILED" { "-1" } else { "0" }));
+                        c.insert(
+                            "LAST_REFRESH_ERROR_CODE",
+                            s(if state == "FAILED" { "-1" } else { "0" }),
+                        );
                         c.insert(
                             "LAST_REFRESH_ERROR_MESSAGE",
-                            s(if state == "FAILED" { "Refresh materialized view failed: memory exceed limit" } else { "" }),
+                            s(if state == "FAILED" {
+                                "Refresh materialized view failed: memory exceed limit"
+                            } else {
+                                ""
+                            }),
                         );
                         c.insert("LAST_REFRESH_PROCESS_TIME", time_string(finish, tz));
-                        c.insert("LAST_REFRESH_JOB_ID", s(format!("{}-{}", mv.task_id, start)));
+                        c.insert(
+                            "LAST_REFRESH_JOB_ID",
+                            s(format!("{}-{}", mv.task_id, start)),
+                        );
                     }
                     c.insert("LAST_REFRESH_FORCE_REFRESH", s(false));
                     c.insert("LAST_REFRESH_START_PARTITION", s(""));
@@ -752,10 +1017,17 @@ pub fn info_schema_table(st: &ClusterState, name: &str) -> Option<InfoTable> {
         }
         "task_runs" => {
             let cols = [
-                ("QUERY_ID", Varchar), ("TASK_NAME", Varchar), ("CREATE_TIME", Datetime),
-                ("FINISH_TIME", Datetime), ("STATE", Varchar), ("DATABASE", Varchar),
-                ("DEFINITION", Varchar), ("EXPIRE_TIME", Datetime), ("ERROR_CODE", BigInt),
-                ("ERROR_MESSAGE", Varchar), ("PROGRESS", Varchar),
+                ("QUERY_ID", Varchar),
+                ("TASK_NAME", Varchar),
+                ("CREATE_TIME", Datetime),
+                ("FINISH_TIME", Datetime),
+                ("STATE", Varchar),
+                ("DATABASE", Varchar),
+                ("DEFINITION", Varchar),
+                ("EXPIRE_TIME", Datetime),
+                ("ERROR_CODE", BigInt),
+                ("ERROR_MESSAGE", Varchar),
+                ("PROGRESS", Varchar),
             ];
             let rows = st
                 .task_runs

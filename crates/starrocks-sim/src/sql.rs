@@ -48,7 +48,10 @@ pub fn normalize(sql: &str) -> &str {
 pub fn execute(st: &mut ClusterState, ctx: &mut SessionCtx, sql: &str) -> Outcome {
     let stmt = normalize(sql);
     let words: Vec<&str> = stmt.split_whitespace().collect();
-    let first = words.first().map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    let first = words
+        .first()
+        .map(|w| w.to_ascii_uppercase())
+        .unwrap_or_default();
     let is_query = first == "SELECT" || first == "WITH";
     let reply = match first.as_str() {
         "" => Err(SqlError::syntax(
@@ -69,7 +72,11 @@ pub fn execute(st: &mut ClusterState, ctx: &mut SessionCtx, sql: &str) -> Outcom
 
 pub fn use_db(st: &ClusterState, ctx: &mut SessionCtx, db: &str) -> Result<Reply, SqlError> {
     if st.catalog.db(db).is_none() {
-        return Err(SqlError::new(1049, b"42000", format!("Unknown database '{db}'")));
+        return Err(SqlError::new(
+            1049,
+            b"42000",
+            format!("Unknown database '{db}'"),
+        ));
     }
     ctx.db = Some(db.to_string());
     Ok(Reply::Ok)
@@ -90,12 +97,17 @@ fn upper(words: &[&str]) -> Vec<String> {
 fn need_leader(st: &ClusterState) -> Result<(), SqlError> {
     match st.alive_leader() {
         Some(_) => Ok(()),
-        None => Err(SqlError::unknown("Leader FE is not ready, please retry later")),
+        None => Err(SqlError::unknown(
+            "Leader FE is not ready, please retry later",
+        )),
     }
 }
 
 /// `FROM db` / `IN db` after the statement's keywords, or the session's database.
-fn from_db<'a>(ctx: &'a SessionCtx, rest: &'a [&'a str]) -> Result<(Option<String>, &'a [&'a str]), SqlError> {
+fn from_db<'a>(
+    ctx: &'a SessionCtx,
+    rest: &'a [&'a str],
+) -> Result<(Option<String>, &'a [&'a str]), SqlError> {
     match rest {
         [kw, db, tail @ ..] if kw.eq_ignore_ascii_case("FROM") || kw.eq_ignore_ascii_case("IN") => {
             Ok((Some(db.trim_matches('`').to_string()), tail))
@@ -123,7 +135,12 @@ fn limited(mut rs: ResultSet, limit: Option<usize>) -> ResultSet {
     rs
 }
 
-fn show_statement(st: &mut ClusterState, ctx: &mut SessionCtx, stmt: &str, words: &[&str]) -> Result<Reply, SqlError> {
+fn show_statement(
+    st: &mut ClusterState,
+    ctx: &mut SessionCtx,
+    stmt: &str,
+    words: &[&str],
+) -> Result<Reply, SqlError> {
     let up = upper(words);
     let up: Vec<&str> = up.iter().map(String::as_str).collect();
     let rows = match &up[1..] {
@@ -189,7 +206,12 @@ fn show_statement(st: &mut ClusterState, ctx: &mut SessionCtx, stmt: &str, words
             let pos = up.iter().position(|w| *w == "VARIABLES").unwrap_or(1);
             show_variables(st, &words[pos + 1..])?
         }
-        _ => return Err(syntax_error_at(stmt, words.get(1).copied().unwrap_or("<EOF>"))),
+        _ => {
+            return Err(syntax_error_at(
+                stmt,
+                words.get(1).copied().unwrap_or("<EOF>"),
+            ))
+        }
     };
     Ok(Reply::Rows(rows))
 }
@@ -223,7 +245,10 @@ fn variables(st: &ClusterState) -> Vec<(&'static str, String)> {
         ("time_zone", "Asia/Shanghai".into()),
         ("tx_isolation", "REPEATABLE-READ".into()),
         ("version", st.version.mysql_server_version().into()),
-        ("version_comment", format!("StarRocks version {}", st.version.full())),
+        (
+            "version_comment",
+            format!("StarRocks version {}", st.version.full()),
+        ),
         ("wait_timeout", "28800".into()),
     ];
     if st.version >= crate::version::Version::new(3, 3, 0) {
@@ -258,7 +283,9 @@ fn like(text: &str, pattern: &str) -> bool {
             None => t.is_empty(),
             Some(('%', rest)) => (0..=t.len()).any(|k| go(&t[k..], rest)),
             Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
-            Some((c, rest)) => t.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(&t[1..], rest),
+            Some((c, rest)) => {
+                t.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(&t[1..], rest)
+            }
         }
     }
     let t: Vec<char> = text.chars().collect();
@@ -269,7 +296,9 @@ fn like(text: &str, pattern: &str) -> bool {
 fn set_statement(stmt: &str) -> Result<Reply, SqlError> {
     // sqlx sends `SET sql_mode=(SELECT CONCAT(@@sql_mode, …))`; StarRocks only takes constants.
     if stmt.to_ascii_uppercase().contains("SELECT") {
-        return Err(SqlError::analysis("Set statement only support constant expr."));
+        return Err(SqlError::analysis(
+            "Set statement only support constant expr.",
+        ));
     }
     Ok(Reply::Ok)
 }
@@ -301,7 +330,11 @@ impl TableSource for StateTables<'_> {
 }
 
 /// `SELECT 1`, `SELECT @@version_comment LIMIT 1`, `SELECT current_version()`, …
-fn select_constants(st: &ClusterState, ctx: &SessionCtx, stmt: &str) -> Result<ResultSet, SqlError> {
+fn select_constants(
+    st: &ClusterState,
+    ctx: &SessionCtx,
+    stmt: &str,
+) -> Result<ResultSet, SqlError> {
     let body = stmt[6..].trim();
     let body = match body.to_ascii_uppercase().rfind(" LIMIT ") {
         Some(pos) => &body[..pos],
@@ -313,18 +346,33 @@ fn select_constants(st: &ClusterState, ctx: &SessionCtx, stmt: &str) -> Result<R
     for item in split_top_level(body) {
         let item = item.trim();
         let (expr, alias) = match item.to_ascii_uppercase().rfind(" AS ") {
-            Some(pos) => (item[..pos].trim(), Some(item[pos + 4..].trim().trim_matches('`'))),
+            Some(pos) => (
+                item[..pos].trim(),
+                Some(item[pos + 4..].trim().trim_matches('`')),
+            ),
             None => (item, None),
         };
         let lower = expr.to_ascii_lowercase();
         let (ty, value) = if let Some(var) = lower.strip_prefix("@@") {
-            let var = var.trim_start_matches("session.").trim_start_matches("global.");
+            let var = var
+                .trim_start_matches("session.")
+                .trim_start_matches("global.");
             match vars.iter().find(|(n, _)| *n == var) {
                 Some((_, v)) => {
-                    let ty = if v.parse::<i64>().is_ok() { ColType::BigInt } else { ColType::Varchar };
+                    let ty = if v.parse::<i64>().is_ok() {
+                        ColType::BigInt
+                    } else {
+                        ColType::Varchar
+                    };
                     (ty, Some(v.clone()))
                 }
-                None => return Err(SqlError::new(1193, b"HY000", format!("Unknown system variable '{var}'"))),
+                None => {
+                    return Err(SqlError::new(
+                        1193,
+                        b"HY000",
+                        format!("Unknown system variable '{var}'"),
+                    ))
+                }
             }
         } else if let Ok(n) = expr.parse::<i64>() {
             (ColType::BigInt, Some(n.to_string()))
@@ -335,16 +383,24 @@ fn select_constants(st: &ClusterState, ctx: &SessionCtx, stmt: &str) -> Result<R
         } else {
             match lower.replace(' ', "").as_str() {
                 "current_version()" => (ColType::Varchar, Some(st.version.full())),
-                "version()" => (ColType::Varchar, Some(st.version.mysql_server_version().to_string())),
+                "version()" => (
+                    ColType::Varchar,
+                    Some(st.version.mysql_server_version().to_string()),
+                ),
                 "database()" | "schema()" => (ColType::Varchar, ctx.db.clone()),
                 "connection_id()" => (ColType::BigInt, Some(ctx.conn_id.to_string())),
                 "user()" | "current_user()" | "session_user()" => {
-                    let host = st.fes.get(ctx.fe_idx).map(|f| f.addr.ip.clone()).unwrap_or_default();
+                    let host = st
+                        .fes
+                        .get(ctx.fe_idx)
+                        .map(|f| f.addr.ip.clone())
+                        .unwrap_or_default();
                     (ColType::Varchar, Some(format!("'{}'@'{host}'", ctx.user)))
                 }
-                "now()" | "current_timestamp()" | "current_timestamp" => {
-                    (ColType::Datetime, crate::format::time_string(st.now_ms, st.tz))
-                }
+                "now()" | "current_timestamp()" | "current_timestamp" => (
+                    ColType::Datetime,
+                    crate::format::time_string(st.now_ms, st.tz),
+                ),
                 "null" => (ColType::Varchar, None),
                 _ => {
                     return Err(SqlError::analysis(format!(
@@ -391,13 +447,19 @@ mod tests {
 
     #[test]
     fn normalize_strips_comments_and_semicolons() {
-        assert_eq!(normalize("  /* client */ SHOW BACKENDS ;; "), "SHOW BACKENDS");
+        assert_eq!(
+            normalize("  /* client */ SHOW BACKENDS ;; "),
+            "SHOW BACKENDS"
+        );
         assert_eq!(normalize("/* unterminated SHOW"), "/* unterminated SHOW");
     }
 
     #[test]
     fn select_list_splits_outside_parentheses_and_quotes() {
-        assert_eq!(split_top_level("@@a, @@b,concat('x,y', f(1,2))"), vec!["@@a", " @@b", "concat('x,y', f(1,2))"]);
+        assert_eq!(
+            split_top_level("@@a, @@b,concat('x,y', f(1,2))"),
+            vec!["@@a", " @@b", "concat('x,y', f(1,2))"]
+        );
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub fn truth(st: &ClusterState) -> Value {
     let backends: Vec<_> = st.bes.iter().filter(|b| !b.compute_node).collect();
     let alive_bes: Vec<_> = backends.iter().filter(|b| b.alive).collect();
     let disks = || backends.iter().flat_map(|b| b.disks.iter());
-    let sum_fe = |f: &dyn Fn(&crate::model::FeCounters) -> u64| -> u64 { st.fes.iter().map(|fe| f(&fe.counters)).sum() };
+    let sum_fe = |f: &dyn Fn(&crate::model::FeCounters) -> u64| -> u64 {
+        st.fes.iter().map(|fe| f(&fe.counters)).sum()
+    };
     let user_tables = st
         .catalog
         .tables

@@ -59,7 +59,11 @@ impl FromStr for Version {
             Some(p) => num(p)?,
             None => default_patch,
         };
-        Ok(Version { major, minor, patch })
+        Ok(Version {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
@@ -71,7 +75,11 @@ impl fmt::Display for Version {
 
 impl Version {
     pub const fn new(major: u8, minor: u8, patch: u8) -> Self {
-        Version { major, minor, patch }
+        Version {
+            major,
+            minor,
+            patch,
+        }
     }
 
     fn at_least(&self, major: u8, minor: u8, patch: u8) -> bool {
@@ -143,20 +151,60 @@ impl Version {
     }
     pub fn processlist_columns(&self) -> &'static [&'static str] {
         const V25: &[&str] = &[
-            "Id", "User", "Host", "Db", "Command", "ConnectionStartTime", "Time", "State", "Info",
+            "Id",
+            "User",
+            "Host",
+            "Db",
+            "Command",
+            "ConnectionStartTime",
+            "Time",
+            "State",
+            "Info",
             "IsPending",
         ];
         const V30: &[&str] = &[
-            "Id", "User", "Host", "Db", "Command", "ConnectionStartTime", "Time", "State", "Info",
-            "IsPending", "Warehouse",
+            "Id",
+            "User",
+            "Host",
+            "Db",
+            "Command",
+            "ConnectionStartTime",
+            "Time",
+            "State",
+            "Info",
+            "IsPending",
+            "Warehouse",
         ];
         const V35: &[&str] = &[
-            "ServerName", "Id", "User", "Host", "Db", "Command", "ConnectionStartTime", "Time",
-            "State", "Info", "IsPending", "Warehouse",
+            "ServerName",
+            "Id",
+            "User",
+            "Host",
+            "Db",
+            "Command",
+            "ConnectionStartTime",
+            "Time",
+            "State",
+            "Info",
+            "IsPending",
+            "Warehouse",
         ];
         const V40: &[&str] = &[
-            "ServerName", "Id", "User", "Host", "Db", "Command", "ConnectionStartTime", "Time",
-            "State", "Info", "IsPending", "Warehouse", "CNGroup", "Catalog", "QueryId",
+            "ServerName",
+            "Id",
+            "User",
+            "Host",
+            "Db",
+            "Command",
+            "ConnectionStartTime",
+            "Time",
+            "State",
+            "Info",
+            "IsPending",
+            "Warehouse",
+            "CNGroup",
+            "Catalog",
+            "QueryId",
         ];
         if self.major >= 4 {
             V40
@@ -229,14 +277,39 @@ impl Version {
         if self.at_least(3, 3, 0) {
             &["INSERT", "BROKER", "SPARK"]
         } else {
-            &["HADOOP", "INSERT", "BROKER", "DELETE", "SPARK", "ROUTINE_LOAD", "STREAM_LOAD"]
+            &[
+                "HADOOP",
+                "INSERT",
+                "BROKER",
+                "DELETE",
+                "SPARK",
+                "ROUTINE_LOAD",
+                "STREAM_LOAD",
+            ]
         }
     }
     pub fn fe_load_job_states(&self) -> &'static [&'static str] {
         if self.at_least(3, 0, 0) {
-            &["UNKNOWN", "PENDING", "ETL", "LOADING", "COMMITTED", "FINISHED", "CANCELLED", "QUEUEING"]
+            &[
+                "UNKNOWN",
+                "PENDING",
+                "ETL",
+                "LOADING",
+                "COMMITTED",
+                "FINISHED",
+                "CANCELLED",
+                "QUEUEING",
+            ]
         } else {
-            &["UNKNOWN", "PENDING", "ETL", "LOADING", "COMMITTED", "FINISHED", "CANCELLED"]
+            &[
+                "UNKNOWN",
+                "PENDING",
+                "ETL",
+                "LOADING",
+                "COMMITTED",
+                "FINISHED",
+                "CANCELLED",
+            ]
         }
     }
     pub fn fe_has_backup_jobs(&self) -> bool {
@@ -272,46 +345,113 @@ impl Version {
 
     pub fn mv_columns(&self) -> &'static [&'static str] {
         const V25: &[&str] = &[
-            "MATERIALIZED_VIEW_ID", "TABLE_SCHEMA", "TABLE_NAME", "MATERIALIZED_VIEW_DEFINITION",
+            "MATERIALIZED_VIEW_ID",
+            "TABLE_SCHEMA",
+            "TABLE_NAME",
+            "MATERIALIZED_VIEW_DEFINITION",
             "TABLE_ROWS",
         ];
         const V30: &[&str] = &[
-            "MATERIALIZED_VIEW_ID", "TABLE_SCHEMA", "TABLE_NAME", "REFRESH_TYPE", "IS_ACTIVE",
-            "PARTITION_TYPE", "TASK_ID", "TASK_NAME", "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME", "LAST_REFRESH_DURATION", "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH", "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION", "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS", "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE", "TABLE_ROWS", "MATERIALIZED_VIEW_DEFINITION",
+            "MATERIALIZED_VIEW_ID",
+            "TABLE_SCHEMA",
+            "TABLE_NAME",
+            "REFRESH_TYPE",
+            "IS_ACTIVE",
+            "PARTITION_TYPE",
+            "TASK_ID",
+            "TASK_NAME",
+            "LAST_REFRESH_START_TIME",
+            "LAST_REFRESH_FINISHED_TIME",
+            "LAST_REFRESH_DURATION",
+            "LAST_REFRESH_STATE",
+            "LAST_REFRESH_FORCE_REFRESH",
+            "LAST_REFRESH_START_PARTITION",
+            "LAST_REFRESH_END_PARTITION",
+            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
+            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
+            "LAST_REFRESH_ERROR_CODE",
+            "LAST_REFRESH_ERROR_MESSAGE",
+            "TABLE_ROWS",
+            "MATERIALIZED_VIEW_DEFINITION",
         ];
         const V31: &[&str] = &[
-            "MATERIALIZED_VIEW_ID", "TABLE_SCHEMA", "TABLE_NAME", "REFRESH_TYPE", "IS_ACTIVE",
-            "INACTIVE_REASON", "PARTITION_TYPE", "TASK_ID", "TASK_NAME", "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME", "LAST_REFRESH_DURATION", "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH", "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION", "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS", "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE", "TABLE_ROWS", "MATERIALIZED_VIEW_DEFINITION",
+            "MATERIALIZED_VIEW_ID",
+            "TABLE_SCHEMA",
+            "TABLE_NAME",
+            "REFRESH_TYPE",
+            "IS_ACTIVE",
+            "INACTIVE_REASON",
+            "PARTITION_TYPE",
+            "TASK_ID",
+            "TASK_NAME",
+            "LAST_REFRESH_START_TIME",
+            "LAST_REFRESH_FINISHED_TIME",
+            "LAST_REFRESH_DURATION",
+            "LAST_REFRESH_STATE",
+            "LAST_REFRESH_FORCE_REFRESH",
+            "LAST_REFRESH_START_PARTITION",
+            "LAST_REFRESH_END_PARTITION",
+            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
+            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
+            "LAST_REFRESH_ERROR_CODE",
+            "LAST_REFRESH_ERROR_MESSAGE",
+            "TABLE_ROWS",
+            "MATERIALIZED_VIEW_DEFINITION",
         ];
         const V33: &[&str] = &[
-            "MATERIALIZED_VIEW_ID", "TABLE_SCHEMA", "TABLE_NAME", "REFRESH_TYPE", "IS_ACTIVE",
-            "INACTIVE_REASON", "PARTITION_TYPE", "TASK_ID", "TASK_NAME", "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME", "LAST_REFRESH_DURATION", "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH", "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION", "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS", "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE", "TABLE_ROWS", "MATERIALIZED_VIEW_DEFINITION",
-            "EXTRA_MESSAGE", "QUERY_REWRITE_STATUS", "CREATOR",
+            "MATERIALIZED_VIEW_ID",
+            "TABLE_SCHEMA",
+            "TABLE_NAME",
+            "REFRESH_TYPE",
+            "IS_ACTIVE",
+            "INACTIVE_REASON",
+            "PARTITION_TYPE",
+            "TASK_ID",
+            "TASK_NAME",
+            "LAST_REFRESH_START_TIME",
+            "LAST_REFRESH_FINISHED_TIME",
+            "LAST_REFRESH_DURATION",
+            "LAST_REFRESH_STATE",
+            "LAST_REFRESH_FORCE_REFRESH",
+            "LAST_REFRESH_START_PARTITION",
+            "LAST_REFRESH_END_PARTITION",
+            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
+            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
+            "LAST_REFRESH_ERROR_CODE",
+            "LAST_REFRESH_ERROR_MESSAGE",
+            "TABLE_ROWS",
+            "MATERIALIZED_VIEW_DEFINITION",
+            "EXTRA_MESSAGE",
+            "QUERY_REWRITE_STATUS",
+            "CREATOR",
         ];
         const V41: &[&str] = &[
-            "MATERIALIZED_VIEW_ID", "TABLE_SCHEMA", "TABLE_NAME", "REFRESH_TYPE", "IS_ACTIVE",
-            "INACTIVE_REASON", "PARTITION_TYPE", "TASK_ID", "TASK_NAME", "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME", "LAST_REFRESH_DURATION", "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH", "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION", "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS", "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE", "TABLE_ROWS", "MATERIALIZED_VIEW_DEFINITION",
-            "EXTRA_MESSAGE", "QUERY_REWRITE_STATUS", "CREATOR", "LAST_REFRESH_PROCESS_TIME",
+            "MATERIALIZED_VIEW_ID",
+            "TABLE_SCHEMA",
+            "TABLE_NAME",
+            "REFRESH_TYPE",
+            "IS_ACTIVE",
+            "INACTIVE_REASON",
+            "PARTITION_TYPE",
+            "TASK_ID",
+            "TASK_NAME",
+            "LAST_REFRESH_START_TIME",
+            "LAST_REFRESH_FINISHED_TIME",
+            "LAST_REFRESH_DURATION",
+            "LAST_REFRESH_STATE",
+            "LAST_REFRESH_FORCE_REFRESH",
+            "LAST_REFRESH_START_PARTITION",
+            "LAST_REFRESH_END_PARTITION",
+            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
+            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
+            "LAST_REFRESH_ERROR_CODE",
+            "LAST_REFRESH_ERROR_MESSAGE",
+            "TABLE_ROWS",
+            "MATERIALIZED_VIEW_DEFINITION",
+            "EXTRA_MESSAGE",
+            "QUERY_REWRITE_STATUS",
+            "CREATOR",
+            "LAST_REFRESH_PROCESS_TIME",
             "LAST_REFRESH_JOB_ID",
         ];
         if self.at_least(4, 1, 0) {
