@@ -300,6 +300,14 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
         "counter of edit log that are stacked",
         int(0),
     ));
+    if v >= crate::version::Version::new(3, 3, 0) {
+        out.push(fe(
+            "encryption_key_num",
+            Kind::Gauge,
+            "number of encryption keys in key manager",
+            int(0),
+        ));
+    }
     for ty in [
         "mean",
         "50_quantile",
@@ -547,12 +555,27 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
         c.edit_log_write as f64 * 1.3,
         c.edit_log_write,
     );
+    let batches = c.edit_log_write * 5 / 7;
+    summary(
+        &mut out,
+        "journal_write_batch",
+        [1.0, 3.0, 4.0, 6.0, 18.0],
+        batches as f64 * 1.56,
+        batches,
+    );
+    summary(
+        &mut out,
+        "journal_write_bytes",
+        [2391.0, 7880.0, 12022.0, 16384.0, 131072.0],
+        c.edit_log_write as f64 * 2_650.0,
+        batches,
+    );
     summary(
         &mut out,
         "journal_write_latency_ms",
         [2.0, 4.0, 6.0, 9.0, 40.0],
-        c.edit_log_write as f64 * 1.07,
-        c.edit_log_write,
+        batches as f64 * 1.5,
+        batches,
     );
     summary(
         &mut out,
@@ -606,6 +629,13 @@ fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
             "the number of http workers",
             int(32),
         ));
+        summary(
+            &mut out,
+            "http_request_handle_latency_ms",
+            [3.0, 18.0, 41.0, 77.0, 402.0],
+            c.request_total as f64 * 2.0,
+            c.request_total * 58 / 100,
+        );
     }
     // connection_total: per user or one total, by version (FACTS §6.4).
     let mut per_user: BTreeMap<&str, i64> = BTreeMap::new();
@@ -921,6 +951,83 @@ pub fn be_metrics(st: &ClusterState, i: usize, json: bool) -> String {
     s.push(c("load_rows", k.load_rows));
     s.push(c("load_bytes", k.load_bytes));
     s.push(g("resource_group_running_queries", int(b.running_queries)).label("name", "default_wg"));
+    for (ty, deltas) in [
+        ("base", k.base_compaction_total),
+        ("cumulative", k.cumulative_compaction_total * 4),
+        ("update", 0),
+    ] {
+        s.push(c("compaction_deltas_total", deltas).label("type", ty));
+    }
+    s.push(c("disk_sync_total", k.load_rows / 50));
+    s.push(c(
+        "fragment_request_duration_us",
+        k.fragment_requests * 223_000,
+    ));
+    s.push(c("memtable_flush_total", k.load_rows / 420));
+    for (ty, n) in [
+        ("read", k.fragment_requests * 7),
+        ("write", k.load_rows / 70),
+    ] {
+        s.push(c("meta_request_total", n).label("type", ty));
+        s.push(c("meta_request_duration", n * 73).label("type", ty));
+    }
+    for name in [
+        "push_request_duration_us",
+        "push_request_write_bytes",
+        "push_request_write_rows",
+    ] {
+        s.push(c(name, 0));
+    }
+    s.push(g("push_request_write_bytes_per_second", int(0)));
+    for status in ["SUCCESS", "FAIL"] {
+        s.push(c("push_requests_total", 0).label("status", status));
+    }
+    for (name, val) in [
+        ("jemalloc_active_bytes", b.mem_used + b.mem_used / 15),
+        ("jemalloc_mapped_bytes", b.mem_used + b.mem_used / 5),
+        ("jemalloc_metadata_bytes", b.mem_used / 33),
+        ("jemalloc_metadata_thp", 0),
+        ("jemalloc_retained_bytes", b.mem_used / 2),
+        ("max_network_receive_bytes_rate", 88_211_390),
+        ("max_network_send_bytes_rate", 61_300_177),
+        ("page_cache_capacity", b.mem_limit / 5),
+        ("process_fd_num_limit_hard", 6_553_600),
+        ("query_cache_capacity", 536_870_912),
+        ("query_cache_usage", 0),
+        ("query_cache_lookup_count", 0),
+        ("query_cache_hit_count", 0),
+        ("query_scan_bytes_per_second", (b.cpu_busy * 1.2e9) as i64),
+        (
+            "page_cache_lookup_count",
+            (k.query_scan_rows / 10_000) as i64,
+        ),
+        ("page_cache_hit_count", (k.query_scan_rows / 12_000) as i64),
+    ] {
+        s.push(g(name, int(val)));
+    }
+    for (name, n) in [
+        ("tcp_in_errs", 2u64),
+        ("tcp_in_segs", b.net_rx_bytes / 990),
+        ("tcp_out_segs", b.net_tx_bytes / 960),
+        ("tcp_retrans_segs", b.net_tx_bytes / 55_000_000),
+    ] {
+        s.push(c("snmp", n).label("name", name));
+    }
+    s.push(c("stream_load", k.load_rows / 8).label("type", "load_rows"));
+    s.push(c("stream_load", k.load_bytes / 8).label("type", "receive_bytes"));
+    for (name, total, current) in [("BackendService", 8_811u64, 37i64), ("heartbeat", 3, 3)] {
+        s.push(c("thrift_connections_total", total).label("name", name));
+        s.push(g("thrift_current_connections", int(current)).label("name", name));
+    }
+    let txns = k.publish_total / 400;
+    for (ty, n) in [
+        ("begin", txns),
+        ("commit", txns - txns / 100),
+        ("exec", txns),
+        ("rollback", txns / 100),
+    ] {
+        s.push(c("txn_request", n).label("type", ty));
+    }
     if v.be_has_compaction_task_gauges() {
         s.push(g(
             "running_base_compaction_task_num",
@@ -931,6 +1038,15 @@ pub fn be_metrics(st: &ClusterState, i: usize, json: bool) -> String {
             int((b.cumulative_score / 10).min(8)),
         ));
         s.push(g("max_tablet_rowset_num", int(b.cumulative_score * 5 + 20)));
+        s.push(g("running_update_compaction_task_num", int(0)));
+        s.push(g("wait_base_compaction_task_num", int(0)));
+        s.push(g(
+            "wait_cumulative_compaction_task_num",
+            int((b.cumulative_score / 20).min(6)),
+        ));
+        s.push(g("base_compaction_task_byte_per_second", int(0)));
+        s.push(g("base_compaction_task_cost_time_ms", int(0)));
+        s.push(c("update_compaction_duration_us", 0).label("type", "update"));
     }
     if json {
         return write_json(&s, BE);

@@ -6,11 +6,32 @@ mod common;
 use common::*;
 
 const BASE_BACKENDS: &[&str] = &[
-    "BackendId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime",
-    "LastHeartbeat", "Alive", "SystemDecommissioned", "ClusterDecommissioned", "TabletNum",
-    "DataUsedCapacity", "AvailCapacity", "TotalCapacity", "UsedPct", "MaxDiskUsedPct", "ErrMsg",
-    "Version", "Status", "DataTotalCapacity", "DataUsedPct", "CpuCores", "NumRunningQueries",
-    "MemUsedPct", "CpuUsedPct",
+    "BackendId",
+    "IP",
+    "HeartbeatPort",
+    "BePort",
+    "HttpPort",
+    "BrpcPort",
+    "LastStartTime",
+    "LastHeartbeat",
+    "Alive",
+    "SystemDecommissioned",
+    "ClusterDecommissioned",
+    "TabletNum",
+    "DataUsedCapacity",
+    "AvailCapacity",
+    "TotalCapacity",
+    "UsedPct",
+    "MaxDiskUsedPct",
+    "ErrMsg",
+    "Version",
+    "Status",
+    "DataTotalCapacity",
+    "DataUsedPct",
+    "CpuCores",
+    "NumRunningQueries",
+    "MemUsedPct",
+    "CpuUsedPct",
 ];
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -40,7 +61,9 @@ fn expected_backends(ver: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_backends_columns_per_version() {
-    let versions = ["2.5", "3.0", "3.1", "3.2.2", "3.2.5", "3.2", "3.3.2", "3.3", "3.4", "3.5", "4.0", "4.1"];
+    let versions = [
+        "2.5", "3.0", "3.1", "3.2.2", "3.2.5", "3.2", "3.3.2", "3.3", "3.4", "3.5", "4.0", "4.1",
+    ];
     let sim = start(&versions, shape(1, 2, 0), true).await;
     for (c, ver) in sim.clusters.iter().zip(versions) {
         let mut conn = connect(c, 0).await;
@@ -51,19 +74,50 @@ async fn show_backends_columns_per_version() {
         assert_eq!(t.rows.len(), 2);
     }
     // The fixtures are the 3.3.4+ and 3.4+ shapes.
-    assert_eq!(expected_backends("3.3"), fixture_tsv("show_backends_3x.tsv").columns);
-    assert_eq!(expected_backends("3.4"), fixture_tsv("show_backends_34plus.tsv").columns);
+    assert_eq!(
+        expected_backends("3.3"),
+        fixture_tsv("show_backends_3x.tsv").columns
+    );
+    assert_eq!(
+        expected_backends("3.4"),
+        fixture_tsv("show_backends_34plus.tsv").columns
+    );
     sim.shutdown();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_frontends_and_processlist_columns_per_version() {
     let fe16 = strings(&[
-        "Name", "IP", "EditLogPort", "HttpPort", "QueryPort", "RpcPort", "Role", "ClusterId", "Join",
-        "Alive", "ReplayedJournalId", "LastHeartbeat", "IsHelper", "ErrMsg", "StartTime", "Version",
+        "Name",
+        "IP",
+        "EditLogPort",
+        "HttpPort",
+        "QueryPort",
+        "RpcPort",
+        "Role",
+        "ClusterId",
+        "Join",
+        "Alive",
+        "ReplayedJournalId",
+        "LastHeartbeat",
+        "IsHelper",
+        "ErrMsg",
+        "StartTime",
+        "Version",
     ]);
     assert_eq!(fe16, fixture_tsv("show_frontends_3x.tsv").columns);
-    let pl10 = strings(&["Id", "User", "Host", "Db", "Command", "ConnectionStartTime", "Time", "State", "Info", "IsPending"]);
+    let pl10 = strings(&[
+        "Id",
+        "User",
+        "Host",
+        "Db",
+        "Command",
+        "ConnectionStartTime",
+        "Time",
+        "State",
+        "Info",
+        "IsPending",
+    ]);
     assert_eq!(pl10, fixture_tsv("show_processlist.tsv").columns);
     let sim = start(VERSIONS, shape(2, 1, 0), true).await;
     for c in &sim.clusters {
@@ -96,39 +150,77 @@ async fn show_compute_nodes_columns_in_shared_data_clusters() {
     let versions = ["2.5", "3.0", "3.1", "3.3", "3.4"];
     let sim = start(&versions, shape(1, 0, 2), true).await;
     let base = strings(&[
-        "ComputeNodeId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime",
-        "LastHeartbeat", "Alive", "SystemDecommissioned", "ClusterDecommissioned", "ErrMsg", "Version",
+        "ComputeNodeId",
+        "IP",
+        "HeartbeatPort",
+        "BePort",
+        "HttpPort",
+        "BrpcPort",
+        "LastStartTime",
+        "LastHeartbeat",
+        "Alive",
+        "SystemDecommissioned",
+        "ClusterDecommissioned",
+        "ErrMsg",
+        "Version",
     ]);
     for (c, ver) in sim.clusters.iter().zip(versions) {
         let mut expected = base.clone();
         match ver {
             "2.5" => {}
-            "3.0" => expected.extend(strings(&["CpuCores", "NumRunningQueries", "MemUsedPct", "CpuUsedPct"])),
+            "3.0" => expected.extend(strings(&[
+                "CpuCores",
+                "NumRunningQueries",
+                "MemUsedPct",
+                "CpuUsedPct",
+            ])),
             "3.1" => expected.extend(strings(&[
-                "CpuCores", "NumRunningQueries", "MemUsedPct", "CpuUsedPct", "HasStoragePath", "StarletPort", "WorkerId",
+                "CpuCores",
+                "NumRunningQueries",
+                "MemUsedPct",
+                "CpuUsedPct",
+                "HasStoragePath",
+                "StarletPort",
+                "WorkerId",
             ])),
             _ => {
                 expected.extend(strings(&[
-                    "CpuCores", "MemLimit", "NumRunningQueries", "MemUsedPct", "CpuUsedPct", "DataCacheMetrics", "HasStoragePath",
+                    "CpuCores",
+                    "MemLimit",
+                    "NumRunningQueries",
+                    "MemUsedPct",
+                    "CpuUsedPct",
+                    "DataCacheMetrics",
+                    "HasStoragePath",
                 ]));
                 if ver == "3.4" {
                     expected.push("StatusCode".into());
                 }
-                expected.extend(strings(&["StarletPort", "WorkerId", "WarehouseName", "TabletNum"]));
+                expected.extend(strings(&[
+                    "StarletPort",
+                    "WorkerId",
+                    "WarehouseName",
+                    "TabletNum",
+                ]));
             }
         }
         let mut conn = connect(c, 0).await;
         let t = q(&mut conn, "SHOW COMPUTE NODES").await;
         assert_eq!(t.columns, expected, "SHOW COMPUTE NODES on {ver}");
         assert_eq!(t.rows.len(), 2);
-        assert!(q(&mut conn, "SHOW BACKENDS").await.rows.is_empty(), "no BEs in this cluster");
+        assert!(
+            q(&mut conn, "SHOW BACKENDS").await.rows.is_empty(),
+            "no BEs in this cluster"
+        );
     }
     sim.shutdown();
 }
 
 /// Digits collapse to `N` and size units to `U`, so `2.500 TB` and `13.001 GB` share a shape.
 fn value_shape(cell: Option<&str>) -> String {
-    let Some(s) = cell else { return "<NULL>".into() };
+    let Some(s) = cell else {
+        return "<NULL>".into();
+    };
     let mut out = String::new();
     let mut prev_digit = false;
     for ch in s.chars() {
@@ -143,7 +235,9 @@ fn value_shape(cell: Option<&str>) -> String {
         }
     }
     for unit in ["TB", "GB", "MB", "KB"] {
-        out = out.replace(&format!("N {unit}"), "N U").replace(&format!("N{unit}"), "NU");
+        out = out
+            .replace(&format!("N {unit}"), "N U")
+            .replace(&format!("N{unit}"), "NU");
     }
     if out.ends_with("N B") {
         out = out.replace("N B", "N U");
@@ -161,26 +255,42 @@ fn assert_same_shapes(sim_row: &Table, sim_i: usize, fixture: &Table, fix_i: usi
         if col == "Version" {
             let ok = got.is_some_and(|g| {
                 let (num, hash) = g.split_once('-').unwrap_or((g, ""));
-                num.split('.').count() == 3 && hash.len() == 7 && hash.chars().all(|c| c.is_ascii_hexdigit())
+                num.split('.').count() == 3
+                    && hash.len() == 7
+                    && hash.chars().all(|c| c.is_ascii_hexdigit())
             });
             assert!(ok, "Version {got:?} should look like {want:?}");
             continue;
         }
-        assert_eq!(value_shape(got), value_shape(want), "column {col}: {got:?} vs fixture {want:?}");
+        assert_eq!(
+            value_shape(got),
+            value_shape(want),
+            "column {col}: {got:?} vs fixture {want:?}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_backends_values_have_the_fixture_formats_alive_and_dead() {
     let sim = start(&["3.3", "3.5"], shape(3, 3, 0), true).await;
-    for (c, fixture) in sim.clusters.iter().zip(["show_backends_3x.tsv", "show_backends_34plus.tsv"]) {
+    for (c, fixture) in sim
+        .clusters
+        .iter()
+        .zip(["show_backends_3x.tsv", "show_backends_34plus.tsv"])
+    {
         let fix = fixture_tsv(fixture);
         let before = {
             let mut conn = connect(c, 0).await;
             q(&mut conn, "SHOW BACKENDS").await
         };
         // The dead BE of the fixture is 10.20.30.43; stop our third BE.
-        control(&sim, reqwest::Method::POST, &format!("/clusters/{}/nodes/be2/stop", c.spec.name), serde_json::json!({})).await;
+        control(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/clusters/{}/nodes/be2/stop", c.spec.name),
+            serde_json::json!({}),
+        )
+        .await;
         let mut conn = connect(c, 0).await;
         let t = q(&mut conn, "SHOW BACKENDS").await;
         for i in 0..2 {
@@ -190,7 +300,13 @@ async fn show_backends_values_have_the_fixture_formats_alive_and_dead() {
         assert_eq!(t.cell(2, "Alive"), Some("false"));
         assert_eq!(t.cell(2, "ErrMsg"), fix.cell(2, "ErrMsg"));
         // The FE keeps the dead BE's last reported resource columns.
-        for col in ["NumRunningQueries", "MemUsedPct", "CpuUsedPct", "LastHeartbeat", "DataUsedCapacity"] {
+        for col in [
+            "NumRunningQueries",
+            "MemUsedPct",
+            "CpuUsedPct",
+            "LastHeartbeat",
+            "DataUsedCapacity",
+        ] {
             assert_eq!(t.cell(2, col), before.cell(2, col), "{col} stays stale");
         }
     }
@@ -202,14 +318,24 @@ async fn show_frontends_values_follow_the_fixture_and_a_dead_fe_shows_literal_nu
     let sim = start(&["3.3"], shape(3, 1, 0), true).await;
     let c = &sim.clusters[0];
     let fix = fixture_tsv("show_frontends_3x.tsv");
-    control(&sim, reqwest::Method::POST, &format!("/clusters/{}/nodes/fe2/stop", c.spec.name), serde_json::json!({})).await;
+    control(
+        &sim,
+        reqwest::Method::POST,
+        &format!("/clusters/{}/nodes/fe2/stop", c.spec.name),
+        serde_json::json!({}),
+    )
+    .await;
     let mut conn = connect(c, 1).await;
     let t = q(&mut conn, "SHOW FRONTENDS").await;
     assert_eq!(t.cell(0, "Role"), Some("LEADER"));
     assert_same_shapes(&t, 0, &fix, 0, &[]);
     assert_same_shapes(&t, 1, &fix, 1, &[]);
     assert_same_shapes(&t, 2, &fix, 2, &["Role"]);
-    assert_eq!(t.cell(2, "StartTime"), Some("NULL"), "literal string, not SQL NULL");
+    assert_eq!(
+        t.cell(2, "StartTime"),
+        Some("NULL"),
+        "literal string, not SQL NULL"
+    );
     assert_eq!(t.cell(2, "Alive"), Some("false"));
     // HttpPort is the answering FE's own port on every row.
     let http: Vec<_> = (0..3).map(|i| t.cell(i, "HttpPort")).collect();
@@ -232,25 +358,49 @@ async fn processlist_shows_the_running_statement_and_all_fes_from_3_5() {
         for col in ["User", "Command", "State", "IsPending", "Db"] {
             assert_eq!(t.cell(me, col), fix.cell(own, col), "{col} of our own row");
         }
-        assert_eq!(value_shape(t.cell(me, "ConnectionStartTime")), value_shape(fix.cell(own, "ConnectionStartTime")));
-        let sleeping_select = t.rows.iter().any(|r| r[t.col("Info")].as_deref() == Some("SELECT 1"));
+        assert_eq!(
+            value_shape(t.cell(me, "ConnectionStartTime")),
+            value_shape(fix.cell(own, "ConnectionStartTime"))
+        );
+        let sleeping_select = t
+            .rows
+            .iter()
+            .any(|r| r[t.col("Info")].as_deref() == Some("SELECT 1"));
         if ver >= v("3.5") {
             assert!(sleeping_select, "3.5+ lists the other FE's connections");
-            let servers: std::collections::HashSet<_> = t.rows.iter().map(|r| r[t.col("ServerName")].clone()).collect();
+            let servers: std::collections::HashSet<_> = t
+                .rows
+                .iter()
+                .map(|r| r[t.col("ServerName")].clone())
+                .collect();
             assert_eq!(servers.len(), 2, "rows of both FEs");
-            let id: u64 = t.cell(me, "Id").and_then(|s| s.parse().ok()).expect("numeric id");
+            let id: u64 = t
+                .cell(me, "Id")
+                .and_then(|s| s.parse().ok())
+                .expect("numeric id");
             assert_eq!(id >> 24, 1, "global connection id carries FE id 1");
         } else {
             assert!(!sleeping_select, "before 3.5 only this FE's connections");
         }
         for r in 0..t.rows.len() {
-            assert!(matches!(t.cell(r, "Command"), Some("Sleep") | Some("Query")));
+            assert!(matches!(
+                t.cell(r, "Command"),
+                Some("Sleep") | Some("Query")
+            ));
             assert!(t.cell(r, "Time").is_some_and(|s| s.parse::<i64>().is_ok()));
             let info = t.cell(r, "Info").unwrap_or("");
-            assert!(info.chars().count() <= 100, "SHOW PROCESSLIST truncates Info");
+            assert!(
+                info.chars().count() <= 100,
+                "SHOW PROCESSLIST truncates Info"
+            );
         }
         let full = q(&mut conn, "SHOW FULL PROCESSLIST").await;
-        assert!(full.rows.iter().any(|r| r[full.col("Info")].as_ref().is_some_and(|i| i.chars().count() > 100)), "FULL keeps long SQL");
+        assert!(
+            full.rows.iter().any(|r| r[full.col("Info")]
+                .as_ref()
+                .is_some_and(|i| i.chars().count() > 100)),
+            "FULL keeps long SQL"
+        );
     }
     sim.shutdown();
 }
@@ -264,16 +414,37 @@ async fn databases_data_and_information_schema_agree() {
     assert_eq!(dbs.columns, vec!["Database"]);
     let names: Vec<String> = dbs.rows.iter().filter_map(|r| r[0].clone()).collect();
     assert!(names.contains(&"information_schema".to_string()));
-    let counted = q(&mut conn, "SELECT COUNT(*) FROM information_schema.schemata").await;
-    assert_eq!(counted.rows[0][0].as_deref(), Some(names.len().to_string().as_str()));
+    let counted = q(
+        &mut conn,
+        "SELECT COUNT(*) FROM information_schema.schemata",
+    )
+    .await;
+    assert_eq!(
+        counted.rows[0][0].as_deref(),
+        Some(names.len().to_string().as_str())
+    );
 
-    let user_db = names.iter().find(|n| !["information_schema", "_statistics_", "sys"].contains(&n.as_str())).expect("a user db");
+    let user_db = names
+        .iter()
+        .find(|n| !["information_schema", "_statistics_", "sys"].contains(&n.as_str()))
+        .expect("a user db");
     let data = q(&mut conn, &format!("SHOW DATA FROM {user_db}")).await;
     assert_eq!(data.columns, vec!["TableName", "Size", "ReplicaCount"]);
-    let tail: Vec<_> = data.rows.iter().rev().take(3).map(|r| r[0].clone().unwrap_or_default()).collect();
+    let tail: Vec<_> = data
+        .rows
+        .iter()
+        .rev()
+        .take(3)
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect();
     assert_eq!(tail, vec!["Left", "Quota", "Total"]);
-    assert_eq!(data.rows[data.rows.len() - 2][1].as_deref(), Some("8388608.000 TB"));
-    let err = query(&mut conn, "SHOW DATA").await.expect_err("no database selected");
+    assert_eq!(
+        data.rows[data.rows.len() - 2][1].as_deref(),
+        Some("8388608.000 TB")
+    );
+    let err = query(&mut conn, "SHOW DATA")
+        .await
+        .expect_err("no database selected");
     assert_eq!(server_error(err).0, 1046);
 
     let per_db = q(
@@ -283,11 +454,27 @@ async fn databases_data_and_information_schema_agree() {
     .await;
     assert_eq!(per_db.columns, vec!["TABLE_SCHEMA", "n", "bytes"]);
     // Tables hold what the BEs store: their sizes add up to the disks' data-used bytes.
-    let bytes: i64 = per_db.rows.iter().map(|r| r[2].as_deref().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0)).sum();
+    let bytes: i64 = per_db
+        .rows
+        .iter()
+        .map(|r| {
+            r[2].as_deref()
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
     let t = truth(c).await;
-    let stored = t["summary"]["disk_data_used_bytes"].as_i64().expect("bytes");
-    assert!((bytes - stored).abs() as f64 / (stored as f64) < 0.01, "{bytes} vs {stored}");
-    assert_eq!(per_db.rows.len() as u64, t["summary"]["user_databases"].as_u64().expect("count"));
+    let stored = t["summary"]["disk_data_used_bytes"]
+        .as_i64()
+        .expect("bytes");
+    assert!(
+        (bytes - stored).abs() as f64 / (stored as f64) < 0.01,
+        "{bytes} vs {stored}"
+    );
+    assert_eq!(
+        per_db.rows.len() as u64,
+        t["summary"]["user_databases"].as_u64().expect("count")
+    );
     sim.shutdown();
 }
 
@@ -309,37 +496,81 @@ async fn load_routine_load_alter_profile_and_mv_statements_by_version() {
         } else {
             18
         };
-        assert_eq!(n, expected_len, "SHOW ROUTINE LOAD columns on {ver}: {:?}", rl.columns);
+        assert_eq!(
+            n, expected_len,
+            "SHOW ROUTINE LOAD columns on {ver}: {:?}",
+            rl.columns
+        );
         assert_eq!(rl.columns[..3], strings(&["Id", "Name", "CreateTime"]));
         let stat = rl.cell(0, "Statistic").expect("statistic");
         let parsed: serde_json::Value = serde_json::from_str(stat).expect("Statistic is JSON");
         assert!(parsed["loadedRows"].is_u64());
-        assert!(stat.starts_with("{\"receivedBytes\":"), "HashMap key order: {stat}");
+        assert!(
+            stat.starts_with("{\"receivedBytes\":"),
+            "HashMap key order: {stat}"
+        );
 
         let load = q(&mut conn, &format!("SHOW LOAD FROM {rl_db}")).await;
-        let expected_load = if ver >= v("3.3") { 21 } else if ver >= v("3.0") { 20 } else { 16 };
-        assert_eq!(load.columns.len(), expected_load, "SHOW LOAD on {ver}: {:?}", load.columns);
+        let expected_load = if ver >= v("3.3") {
+            21
+        } else if ver >= v("3.0") {
+            20
+        } else {
+            16
+        };
+        assert_eq!(
+            load.columns.len(),
+            expected_load,
+            "SHOW LOAD on {ver}: {:?}",
+            load.columns
+        );
         let alter = q(&mut conn, &format!("SHOW ALTER TABLE COLUMN FROM {rl_db}")).await;
         assert_eq!(alter.columns.len(), 13);
 
         let profiles = query(&mut conn, "SHOW PROFILELIST").await;
         if ver >= v("3.1") {
-            assert_eq!(profiles.expect("3.1+ has it").columns, strings(&["QueryId", "StartTime", "Time", "State", "Statement"]));
+            assert_eq!(
+                profiles.expect("3.1+ has it").columns,
+                strings(&["QueryId", "StartTime", "Time", "State", "Statement"])
+            );
         } else {
-            assert_eq!(server_error(profiles.expect_err("2.5 has no PROFILELIST")).0, 1064);
+            assert_eq!(
+                server_error(profiles.expect_err("2.5 has no PROFILELIST")).0,
+                1064
+            );
         }
-        let mv = q(&mut conn, "SELECT * FROM information_schema.materialized_views").await;
-        let expected_mv = if ver >= v("4.1") { 27 } else if ver >= v("3.3") { 25 } else if ver >= v("3.1") { 22 } else { 5 };
+        let mv = q(
+            &mut conn,
+            "SELECT * FROM information_schema.materialized_views",
+        )
+        .await;
+        let expected_mv = if ver >= v("4.1") {
+            27
+        } else if ver >= v("3.3") {
+            25
+        } else if ver >= v("3.1") {
+            22
+        } else {
+            5
+        };
         assert_eq!(mv.columns.len(), expected_mv, "materialized_views on {ver}");
         assert!(!mv.rows.is_empty());
-        let runs = q(&mut conn, "SELECT STATE, COUNT(*) FROM information_schema.task_runs GROUP BY STATE").await;
+        let runs = q(
+            &mut conn,
+            "SELECT STATE, COUNT(*) FROM information_schema.task_runs GROUP BY STATE",
+        )
+        .await;
         assert_eq!(runs.columns, strings(&["STATE", "count(*)"]));
         let txn = q(&mut conn, "SHOW PROC '/transactions'").await;
         assert_eq!(txn.columns, strings(&["DbId", "DbName"]));
         let db_id = txn.rows[0][0].clone().expect("db id");
         let states = q(&mut conn, &format!("SHOW PROC '/transactions/{db_id}'")).await;
         assert_eq!(states.columns, strings(&["State", "Number"]));
-        let finished = q(&mut conn, &format!("SHOW PROC '/transactions/{db_id}/finished'")).await;
+        let finished = q(
+            &mut conn,
+            &format!("SHOW PROC '/transactions/{db_id}/finished'"),
+        )
+        .await;
         let expected_txn = if ver >= v("4.0") { 16 } else { 14 };
         assert_eq!(finished.columns.len(), expected_txn);
     }
