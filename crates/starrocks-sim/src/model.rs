@@ -680,6 +680,7 @@ impl ClusterState {
 
     /// Runs ticks until model time reaches `target_ms`.
     pub fn advance_to(&mut self, target_ms: i64) {
+        let start = self.now_ms;
         while self.now_ms + TICK_MS <= target_ms {
             let step = if target_ms - self.now_ms > COARSE_AFTER_MS {
                 COARSE_TICK_MS
@@ -688,6 +689,11 @@ impl ClusterState {
             };
             self.now_ms += step;
             self.tick(step as f64 / 1000.0);
+        }
+        // Derived values are only read at the end, so they are computed once per advance.
+        if self.now_ms != start {
+            self.update_latency_quantiles();
+            self.update_table_sizes();
         }
     }
 
@@ -751,8 +757,6 @@ impl ClusterState {
         self.tick_backends(dt);
         self.tick_mvs();
         self.tick_loads();
-        self.update_latency_quantiles();
-        self.update_table_sizes();
     }
 
     /// `MetricCalculator` runs every 15 s and divides by 16 (FACTS §6.3).

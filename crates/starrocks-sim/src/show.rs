@@ -819,7 +819,7 @@ pub fn show_proc_transactions(st: &ClusterState, rest: &[&str]) -> Result<Result
                     cols.push("ErrMsg");
                     let rows = txns
                         .iter()
-                        .filter(|t| running(&t) == want_running)
+                        .filter(|t| running(t) == want_running)
                         .map(|t| {
                             let mut c: Cells = HashMap::new();
                             c.insert("TransactionId", s(t.id));

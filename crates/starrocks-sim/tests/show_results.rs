@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use mysql_async::prelude::Queryable;
 
 const BASE_BACKENDS: &[&str] = &[
     "BackendId",
@@ -478,64 +479,229 @@ async fn databases_data_and_information_schema_agree() {
     sim.shutdown();
 }
 
+/// SHOW ROUTINE LOAD columns from FACTS §5.1 (shared-nothing).
+fn expected_routine_load(ver: &str) -> Vec<String> {
+    let mut cols = strings(&[
+        "Id",
+        "Name",
+        "CreateTime",
+        "PauseTime",
+        "EndTime",
+        "DbName",
+        "TableName",
+        "State",
+        "DataSourceType",
+        "CurrentTaskNum",
+        "JobProperties",
+        "DataSourceProperties",
+        "CustomProperties",
+        "Statistic",
+        "Progress",
+    ]);
+    let at = |s: &str| v(ver) >= v(s);
+    if at("3.3.0") {
+        cols.extend(strings(&[
+            "TimestampProgress",
+            "ReasonOfStateChanged",
+            "ErrorLogUrls",
+            "TrackingSQL",
+            "OtherMsg",
+            "LatestSourcePosition",
+        ]));
+        if at("3.4.0") {
+            cols.push("OffsetLag".into());
+        }
+    } else if at("3.2.0") {
+        cols.extend(strings(&[
+            "ReasonOfStateChanged",
+            "ErrorLogUrls",
+            "TrackingSQL",
+            "OtherMsg",
+        ]));
+    } else {
+        cols.extend(strings(&[
+            "ReasonOfStateChanged",
+            "ErrorLogUrls",
+            "OtherMsg",
+        ]));
+    }
+    cols
+}
+
+/// SHOW LOAD columns from FACTS §5.5.
+fn expected_load(ver: &str) -> Vec<String> {
+    let at = |s: &str| v(ver) >= v(s);
+    if !at("3.0.0") {
+        return strings(&[
+            "JobId",
+            "Label",
+            "State",
+            "Progress",
+            "Type",
+            "Priority",
+            "EtlInfo",
+            "TaskInfo",
+            "ErrorMsg",
+            "CreateTime",
+            "EtlStartTime",
+            "EtlFinishTime",
+            "LoadStartTime",
+            "LoadFinishTime",
+            "URL",
+            "JobDetails",
+        ]);
+    }
+    let mut cols = strings(&[
+        "JobId",
+        "Label",
+        "State",
+        "Progress",
+        "Type",
+        "Priority",
+        "ScanRows",
+        "FilteredRows",
+        "UnselectedRows",
+        "SinkRows",
+        "EtlInfo",
+        "TaskInfo",
+        "ErrorMsg",
+        "CreateTime",
+        "EtlStartTime",
+        "EtlFinishTime",
+        "LoadStartTime",
+        "LoadFinishTime",
+        "TrackingSQL",
+        "JobDetails",
+    ]);
+    if at("3.3.0") {
+        cols.push("Warehouse".into());
+    }
+    cols
+}
+
+/// information_schema.materialized_views columns from FACTS §4.2.
+fn expected_mv(ver: &str) -> Vec<String> {
+    let at = |s: &str| v(ver) >= v(s);
+    if !at("3.0.0") {
+        return strings(&[
+            "MATERIALIZED_VIEW_ID",
+            "TABLE_SCHEMA",
+            "TABLE_NAME",
+            "MATERIALIZED_VIEW_DEFINITION",
+            "TABLE_ROWS",
+        ]);
+    }
+    let mut cols = strings(&[
+        "MATERIALIZED_VIEW_ID",
+        "TABLE_SCHEMA",
+        "TABLE_NAME",
+        "REFRESH_TYPE",
+        "IS_ACTIVE",
+    ]);
+    if at("3.1.0") {
+        cols.push("INACTIVE_REASON".into());
+    }
+    cols.extend(strings(&[
+        "PARTITION_TYPE",
+        "TASK_ID",
+        "TASK_NAME",
+        "LAST_REFRESH_START_TIME",
+        "LAST_REFRESH_FINISHED_TIME",
+        "LAST_REFRESH_DURATION",
+        "LAST_REFRESH_STATE",
+        "LAST_REFRESH_FORCE_REFRESH",
+        "LAST_REFRESH_START_PARTITION",
+        "LAST_REFRESH_END_PARTITION",
+        "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
+        "LAST_REFRESH_MV_REFRESH_PARTITIONS",
+        "LAST_REFRESH_ERROR_CODE",
+        "LAST_REFRESH_ERROR_MESSAGE",
+        "TABLE_ROWS",
+        "MATERIALIZED_VIEW_DEFINITION",
+    ]));
+    if at("3.3.0") {
+        cols.extend(strings(&[
+            "EXTRA_MESSAGE",
+            "QUERY_REWRITE_STATUS",
+            "CREATOR",
+        ]));
+    }
+    if at("4.1.0") {
+        cols.extend(strings(&[
+            "LAST_REFRESH_PROCESS_TIME",
+            "LAST_REFRESH_JOB_ID",
+        ]));
+    }
+    cols
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn load_routine_load_alter_profile_and_mv_statements_by_version() {
-    let sim = start(&["2.5", "3.2", "3.3", "3.4", "4.1"], shape(1, 2, 0), false).await;
-    for c in &sim.clusters {
-        let ver = c.spec.version;
+    let sim = start(VERSIONS, shape(1, 2, 0), true).await;
+    // Let loads, refreshes and transactions happen.
+    sim.clock.advance(900_000);
+    for (c, ver) in sim.clusters.iter().zip(VERSIONS) {
         let mut conn = connect(c, 0).await;
         let rl_db = c.with_state(|st| st.routine_loads[0].db.clone());
         let rl = q(&mut conn, &format!("SHOW ROUTINE LOAD FROM {rl_db}")).await;
-        let n = rl.columns.len();
-        let expected_len = if ver >= v("3.4") {
-            22
-        } else if ver >= v("3.3") {
-            21
-        } else if ver >= v("3.2") {
-            19
-        } else {
-            18
-        };
         assert_eq!(
-            n, expected_len,
-            "SHOW ROUTINE LOAD columns on {ver}: {:?}",
-            rl.columns
+            rl.columns,
+            expected_routine_load(ver),
+            "SHOW ROUTINE LOAD on {ver}"
         );
-        assert_eq!(rl.columns[..3], strings(&["Id", "Name", "CreateTime"]));
         let stat = rl.cell(0, "Statistic").expect("statistic");
         let parsed: serde_json::Value = serde_json::from_str(stat).expect("Statistic is JSON");
-        assert!(parsed["loadedRows"].is_u64());
+        let n = |k: &str| {
+            parsed[k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{k} in {stat}"))
+        };
+        assert_eq!(
+            n("loadedRows"),
+            n("totalRows") - n("errorRows") - n("unselectedRows")
+        );
         assert!(
             stat.starts_with("{\"receivedBytes\":"),
             "HashMap key order: {stat}"
         );
-
-        let load = q(&mut conn, &format!("SHOW LOAD FROM {rl_db}")).await;
-        let expected_load = if ver >= v("3.3") {
-            21
-        } else if ver >= v("3.0") {
-            20
-        } else {
-            16
-        };
+        // USE makes FROM optional.
+        conn.query_drop(format!("USE {rl_db}")).await.expect("use");
         assert_eq!(
-            load.columns.len(),
-            expected_load,
-            "SHOW LOAD on {ver}: {:?}",
-            load.columns
+            q(&mut conn, "SHOW ROUTINE LOAD").await.rows.len(),
+            rl.rows.len()
         );
-        let alter = q(&mut conn, &format!("SHOW ALTER TABLE COLUMN FROM {rl_db}")).await;
-        assert_eq!(alter.columns.len(), 13);
+
+        let load = q(&mut conn, "SHOW LOAD").await;
+        assert_eq!(load.columns, expected_load(ver), "SHOW LOAD on {ver}");
+        let alter = q(&mut conn, "SHOW ALTER TABLE COLUMN").await;
+        assert_eq!(
+            alter.columns,
+            strings(&[
+                "JobId",
+                "TableName",
+                "CreateTime",
+                "FinishTime",
+                "IndexName",
+                "IndexId",
+                "OriginIndexId",
+                "SchemaVersion",
+                "TransactionId",
+                "State",
+                "Msg",
+                "Progress",
+                "Timeout"
+            ])
+        );
 
         let profiles = query(&mut conn, "SHOW PROFILELIST").await;
-        if ver >= v("3.1") {
+        if v(ver) >= v("3.1.0") {
             assert_eq!(
                 profiles.expect("3.1+ has it").columns,
                 strings(&["QueryId", "StartTime", "Time", "State", "Statement"])
             );
         } else {
             assert_eq!(
-                server_error(profiles.expect_err("2.5 has no PROFILELIST")).0,
+                server_error(profiles.expect_err("2.5 and 3.0 have no PROFILELIST")).0,
                 1064
             );
         }
@@ -544,16 +710,7 @@ async fn load_routine_load_alter_profile_and_mv_statements_by_version() {
             "SELECT * FROM information_schema.materialized_views",
         )
         .await;
-        let expected_mv = if ver >= v("4.1") {
-            27
-        } else if ver >= v("3.3") {
-            25
-        } else if ver >= v("3.1") {
-            22
-        } else {
-            5
-        };
-        assert_eq!(mv.columns.len(), expected_mv, "materialized_views on {ver}");
+        assert_eq!(mv.columns, expected_mv(ver), "materialized_views on {ver}");
         assert!(!mv.rows.is_empty());
         let runs = q(
             &mut conn,
@@ -561,6 +718,11 @@ async fn load_routine_load_alter_profile_and_mv_statements_by_version() {
         )
         .await;
         assert_eq!(runs.columns, strings(&["STATE", "count(*)"]));
+        assert!(
+            runs.rows.iter().any(|r| r[0].as_deref() == Some("SUCCESS")),
+            "refreshes ran: {:?}",
+            runs.rows
+        );
         let txn = q(&mut conn, "SHOW PROC '/transactions'").await;
         assert_eq!(txn.columns, strings(&["DbId", "DbName"]));
         let db_id = txn.rows[0][0].clone().expect("db id");
@@ -571,8 +733,32 @@ async fn load_routine_load_alter_profile_and_mv_statements_by_version() {
             &format!("SHOW PROC '/transactions/{db_id}/finished'"),
         )
         .await;
-        let expected_txn = if ver >= v("4.0") { 16 } else { 14 };
-        assert_eq!(finished.columns.len(), expected_txn);
+        let mut expected = strings(&[
+            "TransactionId",
+            "Label",
+            "Coordinator",
+            "TransactionStatus",
+            "LoadJobSourceType",
+            "PrepareTime",
+        ]);
+        if v(ver) >= v("4.0.0") {
+            expected.push("PreparedTime".into());
+        }
+        expected.extend(strings(&[
+            "CommitTime",
+            "PublishTime",
+            "FinishTime",
+            "Reason",
+            "ErrorReplicasCount",
+            "ListenerId",
+            "TimeoutMs",
+        ]));
+        if v(ver) >= v("4.0.0") {
+            expected.push("PreparedTimeoutMs".into());
+        }
+        expected.push("ErrMsg".into());
+        assert_eq!(finished.columns, expected, "transactions on {ver}");
+        assert!(!finished.rows.is_empty(), "transactions happened");
     }
     sim.shutdown();
 }
