@@ -258,7 +258,8 @@ async fn handle(
         version.mysql_server_version().as_bytes().to_vec(),
         conn_id as u32,
         nonce[..8].try_into().unwrap_or([0; 8]),
-        Some(nonce[8..].to_vec()),
+        // The second part is NUL-terminated: clients read max(13, len - 8) bytes.
+        Some([&nonce[8..], &[0u8][..]].concat()),
         caps,
         CHARSET,
         StatusFlags::empty(),
@@ -268,9 +269,15 @@ async fn handle(
     cluster.sql_delay(fe_idx).await;
     send(&mut conn, handshake).await?;
 
-    let Some(raw) = read(&mut conn).await? else {
+    let Some(mut raw) = read(&mut conn).await? else {
         return Ok(());
     };
+    // Flags the server did not offer are not in effect, even if a client sets them (the
+    // MariaDB client sets CONNECT_ATTRS against a 2.5 FE): parse with the intersection.
+    if let Some(flags) = raw.get_mut(..4) {
+        let effective = u32::from_le_bytes([flags[0], flags[1], flags[2], flags[3]]) & caps.bits();
+        flags.copy_from_slice(&effective.to_le_bytes());
+    }
     let response = HandshakeResponse::deserialize((), &mut ParseBuf(&raw))?;
     let user = String::from_utf8_lossy(response.user()).into_owned();
     let db = response

@@ -225,3 +225,68 @@ async fn use_and_init_db_select_a_database_and_unknown_ones_fail() {
     assert_eq!(server_error(err).0, 1049);
     sim.shutdown();
 }
+
+/// The raw greeting, parsed by hand from the protocol documentation (HandshakeV10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshake_bytes_have_starrocks_capabilities_and_a_terminated_scramble() {
+    use tokio::io::AsyncReadExt;
+    let sim = start(&["2.5", "3.3", "3.4"], shape(1, 1, 0), true).await;
+    for c in &sim.clusters {
+        let (ip, port, _) = fe_addr(c, 0);
+        let mut s = tokio::net::TcpStream::connect((ip.as_str(), port))
+            .await
+            .expect("connect");
+        let mut header = [0u8; 4];
+        s.read_exact(&mut header).await.expect("header");
+        let len = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
+        let mut p = vec![0u8; len];
+        s.read_exact(&mut p).await.expect("payload");
+        assert_eq!(p[0], 10, "protocol version");
+        let nul = p.iter().position(|&b| b == 0).expect("server version ends");
+        let server_version = std::str::from_utf8(&p[1..nul]).expect("ascii");
+        let expected = if c.spec.version >= v("3.4") {
+            "8.0.33"
+        } else {
+            "5.1.0"
+        };
+        assert_eq!(server_version, expected);
+        let rest = &p[nul + 1..];
+        // conn id (4), scramble 1 (8), filler (1), caps low (2), charset, status (2), caps high (2)
+        let caps = u32::from(u16::from_le_bytes([rest[13], rest[14]]))
+            | (u32::from(u16::from_le_bytes([rest[18], rest[19]])) << 16);
+        assert_eq!(rest[15], 33, "utf8_general_ci");
+        assert_eq!(
+            u16::from_le_bytes([rest[16], rest[17]]),
+            0,
+            "status flags are always 0"
+        );
+        const PROTOCOL_41: u32 = 0x200;
+        const SECURE_CONNECTION: u32 = 0x8000;
+        const PLUGIN_AUTH: u32 = 0x8_0000;
+        const CONNECT_ATTRS: u32 = 0x10_0000;
+        const DEPRECATE_EOF: u32 = 0x100_0000;
+        const TRANSACTIONS: u32 = 0x2000;
+        assert_eq!(
+            caps & (PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH),
+            PROTOCOL_41 | SECURE_CONNECTION | PLUGIN_AUTH
+        );
+        assert_eq!(
+            caps & DEPRECATE_EOF,
+            0,
+            "StarRocks never offers CLIENT_DEPRECATE_EOF"
+        );
+        assert_eq!(caps & TRANSACTIONS, 0);
+        assert_eq!(
+            caps & CONNECT_ATTRS != 0,
+            c.spec.version >= v("3.0"),
+            "CONNECT_ATTRS from 3.x"
+        );
+        let auth_len = rest[20] as usize;
+        assert_eq!(auth_len, 21);
+        let scramble2 = &rest[31..31 + 13];
+        assert_eq!(scramble2[12], 0, "second scramble part is NUL-terminated");
+        assert!(scramble2[..12].iter().all(|&b| b != 0));
+        assert_eq!(&rest[44..], b"mysql_native_password\0");
+    }
+    sim.shutdown();
+}
