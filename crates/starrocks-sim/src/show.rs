@@ -392,10 +392,10 @@ pub fn show_processlist(st: &ClusterState, fe_idx: usize, full: bool) -> ResultS
                     None
                 },
             );
-            rows.push(layout(cols, &c));
+            rows.push(layout(&cols, &c));
         }
     }
-    let mut rs = varchar_set(cols, rows);
+    let mut rs = varchar_set(&cols, rows);
     for col in rs.columns.iter_mut() {
         col.ty = match col.name.as_str() {
             "Id" => ColType::BigInt,
@@ -1010,7 +1010,7 @@ pub fn info_schema_table(st: &ClusterState, name: &str) -> Option<InfoTable> {
                     c.insert("EXTRA_MESSAGE", s(""));
                     c.insert("QUERY_REWRITE_STATUS", s("VALID"));
                     c.insert("CREATOR", s("'root'@'%'"));
-                    layout(names, &c)
+                    layout(&names, &c)
                 })
                 .collect();
             Some(info_table(&cols, rows))

@@ -149,74 +149,32 @@ impl Version {
     pub fn processlist_all_fes(&self) -> bool {
         self.at_least(3, 5, 0)
     }
-    pub fn processlist_columns(&self) -> &'static [&'static str] {
-        const V25: &[&str] = &[
-            "Id",
-            "User",
-            "Host",
-            "Db",
-            "Command",
-            "ConnectionStartTime",
-            "Time",
-            "State",
-            "Info",
-            "IsPending",
-        ];
-        const V30: &[&str] = &[
-            "Id",
-            "User",
-            "Host",
-            "Db",
-            "Command",
-            "ConnectionStartTime",
-            "Time",
-            "State",
-            "Info",
-            "IsPending",
-            "Warehouse",
-        ];
-        const V35: &[&str] = &[
-            "ServerName",
-            "Id",
-            "User",
-            "Host",
-            "Db",
-            "Command",
-            "ConnectionStartTime",
-            "Time",
-            "State",
-            "Info",
-            "IsPending",
-            "Warehouse",
-        ];
-        const V40: &[&str] = &[
-            "ServerName",
-            "Id",
-            "User",
-            "Host",
-            "Db",
-            "Command",
-            "ConnectionStartTime",
-            "Time",
-            "State",
-            "Info",
-            "IsPending",
-            "Warehouse",
-            "CNGroup",
-            "Catalog",
-            "QueryId",
-        ];
-        if self.major >= 4 {
-            V40
-        } else if self.at_least(3, 5, 0) {
-            V35
-        } else if self.at_least(3, 3, 0) {
-            V25
-        } else if self.at_least(3, 0, 0) {
-            V30
-        } else {
-            V25
+    /// SHOW PROCESSLIST columns (FACTS §3).
+    pub fn processlist_columns(&self) -> Vec<&'static str> {
+        let mut cols = Vec::with_capacity(15);
+        if self.at_least(3, 5, 0) {
+            cols.push("ServerName");
         }
+        cols.extend([
+            "Id",
+            "User",
+            "Host",
+            "Db",
+            "Command",
+            "ConnectionStartTime",
+            "Time",
+            "State",
+            "Info",
+            "IsPending",
+        ]);
+        // Warehouse came in 3.0, went in 3.3 and came back in 3.5.
+        if (self.at_least(3, 0, 0) && !self.at_least(3, 3, 0)) || self.at_least(3, 5, 0) {
+            cols.push("Warehouse");
+        }
+        if self.major >= 4 {
+            cols.extend(["CNGroup", "Catalog", "QueryId"]);
+        }
+        cols
     }
     pub fn has_profilelist(&self) -> bool {
         self.at_least(3, 1, 0)
@@ -343,129 +301,54 @@ impl Version {
 
     // ---- information_schema ----------------------------------------------------------------
 
-    pub fn mv_columns(&self) -> &'static [&'static str] {
-        const V25: &[&str] = &[
-            "MATERIALIZED_VIEW_ID",
-            "TABLE_SCHEMA",
-            "TABLE_NAME",
-            "MATERIALIZED_VIEW_DEFINITION",
-            "TABLE_ROWS",
-        ];
-        const V30: &[&str] = &[
-            "MATERIALIZED_VIEW_ID",
-            "TABLE_SCHEMA",
-            "TABLE_NAME",
-            "REFRESH_TYPE",
-            "IS_ACTIVE",
-            "PARTITION_TYPE",
-            "TASK_ID",
-            "TASK_NAME",
-            "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME",
-            "LAST_REFRESH_DURATION",
-            "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH",
-            "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION",
-            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
-            "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE",
-            "TABLE_ROWS",
-            "MATERIALIZED_VIEW_DEFINITION",
-        ];
-        const V31: &[&str] = &[
-            "MATERIALIZED_VIEW_ID",
-            "TABLE_SCHEMA",
-            "TABLE_NAME",
-            "REFRESH_TYPE",
-            "IS_ACTIVE",
-            "INACTIVE_REASON",
-            "PARTITION_TYPE",
-            "TASK_ID",
-            "TASK_NAME",
-            "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME",
-            "LAST_REFRESH_DURATION",
-            "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH",
-            "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION",
-            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
-            "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE",
-            "TABLE_ROWS",
-            "MATERIALIZED_VIEW_DEFINITION",
-        ];
-        const V33: &[&str] = &[
-            "MATERIALIZED_VIEW_ID",
-            "TABLE_SCHEMA",
-            "TABLE_NAME",
-            "REFRESH_TYPE",
-            "IS_ACTIVE",
-            "INACTIVE_REASON",
-            "PARTITION_TYPE",
-            "TASK_ID",
-            "TASK_NAME",
-            "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME",
-            "LAST_REFRESH_DURATION",
-            "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH",
-            "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION",
-            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
-            "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE",
-            "TABLE_ROWS",
-            "MATERIALIZED_VIEW_DEFINITION",
-            "EXTRA_MESSAGE",
-            "QUERY_REWRITE_STATUS",
-            "CREATOR",
-        ];
-        const V41: &[&str] = &[
-            "MATERIALIZED_VIEW_ID",
-            "TABLE_SCHEMA",
-            "TABLE_NAME",
-            "REFRESH_TYPE",
-            "IS_ACTIVE",
-            "INACTIVE_REASON",
-            "PARTITION_TYPE",
-            "TASK_ID",
-            "TASK_NAME",
-            "LAST_REFRESH_START_TIME",
-            "LAST_REFRESH_FINISHED_TIME",
-            "LAST_REFRESH_DURATION",
-            "LAST_REFRESH_STATE",
-            "LAST_REFRESH_FORCE_REFRESH",
-            "LAST_REFRESH_START_PARTITION",
-            "LAST_REFRESH_END_PARTITION",
-            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
-            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
-            "LAST_REFRESH_ERROR_CODE",
-            "LAST_REFRESH_ERROR_MESSAGE",
-            "TABLE_ROWS",
-            "MATERIALIZED_VIEW_DEFINITION",
-            "EXTRA_MESSAGE",
-            "QUERY_REWRITE_STATUS",
-            "CREATOR",
-            "LAST_REFRESH_PROCESS_TIME",
-            "LAST_REFRESH_JOB_ID",
-        ];
-        if self.at_least(4, 1, 0) {
-            V41
-        } else if self.at_least(3, 3, 0) {
-            V33
-        } else if self.at_least(3, 1, 0) {
-            V31
-        } else if self.at_least(3, 0, 0) {
-            V30
-        } else {
-            V25
+    /// information_schema.materialized_views columns (FACTS §4.2).
+    pub fn mv_columns(&self) -> Vec<&'static str> {
+        if !self.at_least(3, 0, 0) {
+            return vec![
+                "MATERIALIZED_VIEW_ID",
+                "TABLE_SCHEMA",
+                "TABLE_NAME",
+                "MATERIALIZED_VIEW_DEFINITION",
+                "TABLE_ROWS",
+            ];
         }
+        let mut cols = vec![
+            "MATERIALIZED_VIEW_ID",
+            "TABLE_SCHEMA",
+            "TABLE_NAME",
+            "REFRESH_TYPE",
+            "IS_ACTIVE",
+        ];
+        if self.at_least(3, 1, 0) {
+            cols.push("INACTIVE_REASON");
+        }
+        cols.extend([
+            "PARTITION_TYPE",
+            "TASK_ID",
+            "TASK_NAME",
+            "LAST_REFRESH_START_TIME",
+            "LAST_REFRESH_FINISHED_TIME",
+            "LAST_REFRESH_DURATION",
+            "LAST_REFRESH_STATE",
+            "LAST_REFRESH_FORCE_REFRESH",
+            "LAST_REFRESH_START_PARTITION",
+            "LAST_REFRESH_END_PARTITION",
+            "LAST_REFRESH_BASE_REFRESH_PARTITIONS",
+            "LAST_REFRESH_MV_REFRESH_PARTITIONS",
+            "LAST_REFRESH_ERROR_CODE",
+            "LAST_REFRESH_ERROR_MESSAGE",
+            "TABLE_ROWS",
+            "MATERIALIZED_VIEW_DEFINITION",
+        ]);
+        if self.at_least(3, 3, 0) {
+            cols.extend(["EXTRA_MESSAGE", "QUERY_REWRITE_STATUS", "CREATOR"]);
+        }
+        if self.at_least(4, 1, 0) {
+            cols.extend(["LAST_REFRESH_PROCESS_TIME", "LAST_REFRESH_JOB_ID"]);
+        }
+        cols
     }
+
     /// `MERGED` counts as a successful refresh state from 3.3 on.
     pub fn mv_has_merged_state(&self) -> bool {
         self.at_least(3, 3, 0)
