@@ -1,6 +1,8 @@
 //! The command line: what a user can ask starmon to do.
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
 
 /// A self-contained monitor for StarRocks clusters: collects FE/BE metrics over SQL and HTTP,
 /// keeps their history in SQLite, and serves an API and a dashboard.
@@ -11,12 +13,104 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where the settings and the database are.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The SQLite database file (default: data/starmon.db, or `database` in the config file).
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+    /// A TOML configuration file (`starmon config` prints the defaults).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Collect every registered cluster and serve the API and dashboard (not yet implemented).
-    Serve,
-    /// Manage the registered clusters (not yet implemented).
-    Cluster,
-    /// Collect one cluster without storing and print JSON snapshots (not yet implemented).
-    Collect,
+    /// Collect every registered cluster until interrupted, and serve HTTP (/healthz for now).
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Seconds between two collections of a cluster (default 30).
+        #[arg(long)]
+        collect_interval: Option<u64>,
+    },
+    /// Register, list, remove and test clusters.
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
+    /// Collect one cluster without registering or storing it, and print what was collected.
+    Collect {
+        #[command(flatten)]
+        endpoint: Endpoint,
+        /// How many samples to take (rates and increases are filled from the second one).
+        #[arg(long, default_value_t = 1)]
+        samples: u32,
+        /// Seconds between two samples.
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+        /// Print one JSON object per sample (the specification's column names, plus nodes and status).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the default configuration file, with a comment for every setting.
+    Config,
+}
+
+/// How to reach a cluster; the password comes from an environment variable or standard input,
+/// never from an argument.
+#[derive(Debug, Clone, Args)]
+pub struct Endpoint {
+    /// An FE's MySQL address, HOST:QUERY_PORT (e.g. 10.0.0.11:9030).
+    #[arg(long)]
+    pub fe: String,
+    /// The FE HTTP port (e.g. 8030).
+    #[arg(long)]
+    pub http_port: u16,
+    /// The SQL user (it needs the cluster_admin role or SYSTEM OPERATE to see SHOW BACKENDS).
+    #[arg(long)]
+    pub user: String,
+    /// Read the password from this environment variable instead of standard input.
+    #[arg(long)]
+    pub password_env: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Register a cluster (the password is read from --password-env or standard input).
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A unique name for the cluster.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        endpoint: Endpoint,
+        /// Register without checking that the cluster answers.
+        #[arg(long)]
+        no_test: bool,
+    },
+    /// List the registered clusters.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a cluster and all its history.
+    Remove {
+        #[command(flatten)]
+        store: StoreArgs,
+        name: String,
+    },
+    /// Log in to a registered cluster, discover its nodes and reach every HTTP endpoint.
+    Test {
+        #[command(flatten)]
+        store: StoreArgs,
+        name: String,
+    },
 }

@@ -1,7 +1,9 @@
 //! starmon: a self-contained monitor for StarRocks clusters.
-//!
-//! For now only the command-line skeleton exists; the collector, store, API and dashboard follow
-//! (see the open issues).
 
 pub mod cli;
+pub mod collector;
+pub mod config;
+pub mod model;
+pub mod starrocks;
 pub mod startup;
+pub mod store;

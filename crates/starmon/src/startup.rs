@@ -1,14 +1,420 @@
 //! Turns a parsed command line into running work.
 
-use crate::cli::{Cli, Command};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Cli, ClusterCommand, Command, Endpoint, StoreArgs};
+use crate::collector::{self, ClusterCollector, Target};
+use crate::config::{Config, DEFAULT_TOML};
+use crate::model::NewCluster;
+use crate::starrocks::client::Http;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let name = match cli.command {
-        Command::Serve => "serve",
-        Command::Cluster => "cluster",
-        Command::Collect => "collect",
+    match cli.command {
+        Command::Config => {
+            print!("{DEFAULT_TOML}");
+            Ok(())
+        }
+        Command::Serve {
+            store,
+            listen,
+            collect_interval,
+        } => {
+            let mut config = load_config(&store)?;
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            if let Some(i) = collect_interval {
+                config.collector.interval_secs = i;
+                config.collector.jobs_interval_secs = config.collector.jobs_interval_secs.max(i);
+                config.collector.size_interval_secs = config.collector.size_interval_secs.max(i);
+            }
+            config.validate()?;
+            runtime()?.block_on(serve(config))
+        }
+        Command::Cluster { command } => cluster(command),
+        Command::Collect {
+            endpoint,
+            samples,
+            interval,
+            json,
+        } => {
+            let password = read_password(&endpoint)?;
+            runtime()?.block_on(collect(endpoint, password, samples, interval, json))
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "starmon=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn load_config(args: &StoreArgs) -> anyhow::Result<Config> {
+    let mut config = Config::load(args.config.as_deref())?;
+    if let Some(db) = &args.db {
+        config.database = db.clone();
+    }
+    Ok(config)
+}
+
+fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&config.database)
+        .with_context(|| format!("cannot open the database {}", config.database.display()))
+}
+
+fn parse_fe(fe: &str) -> anyhow::Result<(String, u16)> {
+    let (host, port) = fe
+        .rsplit_once(':')
+        .with_context(|| format!("--fe {fe:?}: expected HOST:QUERY_PORT"))?;
+    let port: u16 = port
+        .parse()
+        .with_context(|| format!("--fe {fe:?}: {port:?} is not a port"))?;
+    if host.is_empty() {
+        bail!("--fe {fe:?}: the host is missing");
+    }
+    Ok((host.trim_matches(['[', ']']).to_string(), port))
+}
+
+/// The password from `--password-env`, else from standard input: prompted without echo on a
+/// terminal, one line when piped. Never from an argument.
+fn read_password(endpoint: &Endpoint) -> anyhow::Result<SecretString> {
+    if let Some(var) = &endpoint.password_env {
+        let value = std::env::var(var)
+            .with_context(|| format!("--password-env {var}: the variable is not set"))?;
+        return Ok(SecretString::from(value));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let p =
+            rpassword::prompt_password(format!("Password for {}@{}: ", endpoint.user, endpoint.fe))
+                .context("cannot read the password")?;
+        return Ok(SecretString::from(p));
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(SecretString::from(
+        line.trim_end_matches(['\n', '\r']).to_string(),
+    ))
+}
+
+fn target_from(name: &str, endpoint: &Endpoint, password: SecretString) -> anyhow::Result<Target> {
+    let (host, port) = parse_fe(&endpoint.fe)?;
+    Ok(Target {
+        name: name.to_string(),
+        fe_host: host,
+        fe_query_port: port,
+        fe_http_port: endpoint.http_port,
+        user: endpoint.user.clone(),
+        password,
+    })
+}
+
+fn cluster(command: ClusterCommand) -> anyhow::Result<()> {
+    match command {
+        ClusterCommand::Add {
+            store,
+            name,
+            endpoint,
+            no_test,
+        } => {
+            let config = load_config(&store)?;
+            if name.trim().is_empty() {
+                bail!("--name cannot be empty");
+            }
+            let password = read_password(&endpoint)?;
+            let target = target_from(&name, &endpoint, password.clone())?;
+            if !no_test {
+                let version = runtime()?.block_on(async {
+                    let mut c = ClusterCollector::new(target.clone(), config.collector.clone())?;
+                    let v = c.probe().await;
+                    c.close().await;
+                    v
+                });
+                match version {
+                    Ok(v) => println!("{name}: StarRocks {v} answers at {}", endpoint.fe),
+                    Err(e) => bail!(
+                        "{name}: cannot log in to {} as {}: {e} (use --no-test to register anyway)",
+                        endpoint.fe,
+                        endpoint.user
+                    ),
+                }
+            }
+            let store = open_store(&config)?;
+            let record = store
+                .add_cluster(&NewCluster {
+                    name: name.clone(),
+                    fe_host: target.fe_host,
+                    fe_query_port: target.fe_query_port,
+                    fe_http_port: target.fe_http_port,
+                    user: target.user,
+                    password,
+                })
+                .map_err(|e| match e {
+                    StoreError::Conflict(_) => {
+                        anyhow::anyhow!("a cluster named {name:?} is already registered")
+                    }
+                    other => other.into(),
+                })?;
+            println!("registered cluster {} (id {})", record.name, record.id);
+            Ok(())
+        }
+        ClusterCommand::List { store, json } => {
+            let config = load_config(&store)?;
+            let clusters = open_store(&config)?.list_clusters()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&clusters)?);
+            } else if clusters.is_empty() {
+                println!("no clusters registered (starmon cluster add --help)");
+            } else {
+                println!("{:<4} {:<20} {:<28} {:<6} USER", "ID", "NAME", "FE", "HTTP");
+                for c in clusters {
+                    println!(
+                        "{:<4} {:<20} {:<28} {:<6} {}",
+                        c.id,
+                        c.name,
+                        format!("{}:{}", c.fe_host, c.fe_query_port),
+                        c.fe_http_port,
+                        c.user
+                    );
+                }
+            }
+            Ok(())
+        }
+        ClusterCommand::Remove { store, name } => {
+            let config = load_config(&store)?;
+            if open_store(&config)?.remove_cluster(&name)? {
+                println!("removed cluster {name} and its history");
+                Ok(())
+            } else {
+                bail!("no cluster named {name:?}")
+            }
+        }
+        ClusterCommand::Test { store, name } => {
+            let config = load_config(&store)?;
+            let store = open_store(&config)?;
+            let record = store
+                .cluster_by_name(&name)?
+                .with_context(|| format!("no cluster named {name:?}"))?;
+            let password = store
+                .cluster_password(record.id)?
+                .with_context(|| format!("no password stored for {name:?}"))?;
+            let target = Target {
+                name: record.name.clone(),
+                fe_host: record.fe_host.clone(),
+                fe_query_port: record.fe_query_port,
+                fe_http_port: record.fe_http_port,
+                user: record.user.clone(),
+                password,
+            };
+            runtime()?.block_on(test_cluster(target, config))
+        }
+    }
+}
+
+/// `cluster test`: what works and what fails, one line each; non-zero exit if anything failed.
+async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
+    let mut c = ClusterCollector::new(target.clone(), config.collector.clone())?;
+    let version = match c.probe().await {
+        Ok(v) => v,
+        Err(e) => bail!(
+            "{}: cannot log in to {}:{} as {}: {e}",
+            target.name,
+            target.fe_host,
+            target.fe_query_port,
+            target.user
+        ),
     };
-    anyhow::bail!(
-        "`starmon {name}` is not implemented yet; run `starrocks-sim` to try the emulator"
-    )
+    println!(
+        "ok    login {}:{} as {} — StarRocks {version}",
+        target.fe_host, target.fe_query_port, target.user
+    );
+    let collected = c.collect_once(chrono::Utc::now().timestamp_millis()).await;
+    c.close().await;
+    let http = Http::new(config.collector.http_timeout())?;
+    let mut failures = 0;
+    for n in &collected.nodes {
+        let kind = n.kind.map(|k| k.as_str()).unwrap_or("?");
+        let port = if n.kind == Some(crate::model::NodeKind::Fe) {
+            Some(target.fe_http_port)
+        } else {
+            None
+        };
+        let state = match n.alive {
+            Some(true) => "alive",
+            Some(false) => "DEAD",
+            None => "unknown",
+        };
+        let url = match port {
+            Some(p) => Some(format!("http://{}:{p}/metrics", n.host)),
+            None => None,
+        };
+        let reach = match &url {
+            Some(u) if n.alive == Some(true) => match http.get_text(u, None).await {
+                Ok(_) => format!("{u} ok"),
+                Err(e) => {
+                    failures += 1;
+                    format!("{u} FAILED: {e}")
+                }
+            },
+            _ => String::new(),
+        };
+        if n.alive != Some(true) {
+            failures += 1;
+        }
+        println!(
+            "{}  {kind} {} {} {state} {reach}",
+            if n.alive == Some(true) {
+                "ok   "
+            } else {
+                "FAIL "
+            },
+            n.node_id,
+            n.host
+        );
+    }
+    for e in &collected.status.errors {
+        println!("FAIL  {}: {}", e.source, e.error);
+    }
+    failures += collected.status.errors.len();
+    if failures > 0 {
+        bail!("{}: {failures} problem(s) found", target.name);
+    }
+    println!(
+        "all {} nodes and their endpoints answer",
+        collected.nodes.len()
+    );
+    Ok(())
+}
+
+async fn collect(
+    endpoint: Endpoint,
+    password: SecretString,
+    samples: u32,
+    interval: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let config = Config::load(None)?;
+    let target = target_from("collect", &endpoint, password)?;
+    let mut c = ClusterCollector::new(target, config.collector.clone())?;
+    if let Err(e) = c.probe().await {
+        bail!("cannot log in to {} as {}: {e}", endpoint.fe, endpoint.user);
+    }
+    let mut out = std::io::stdout().lock();
+    for i in 0..samples.max(1) {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_secs(interval)).await;
+        }
+        let collected = c.collect_once(chrono::Utc::now().timestamp_millis()).await;
+        if json {
+            let mut v = serde_json::to_value(&collected.snapshot)?;
+            if let serde_json::Value::Object(m) = &mut v {
+                m.insert("nodes".into(), serde_json::to_value(&collected.nodes)?);
+                m.insert("status".into(), serde_json::to_value(&collected.status)?);
+            }
+            writeln!(out, "{v}")?;
+        } else {
+            let s = &collected.snapshot;
+            writeln!(
+                out,
+                "{} {}: FE {}/{} BE {}/{} qps {} p99 {} ms cpu {} % disk {} % running {}",
+                collected.status.outcome.as_str(),
+                chrono::DateTime::from_timestamp_millis(s.collected_at)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default(),
+                show(s.fe_node_alive),
+                show(s.fe_node_total),
+                show(s.be_node_alive),
+                show(s.be_node_total),
+                show(s.qps.map(|v| format!("{v:.1}"))),
+                show(s.query_latency_p99),
+                show(s.cpu_usage_pct.map(|v| format!("{v:.1}"))),
+                show(s.disk_usage_pct.map(|v| format!("{v:.1}"))),
+                show(s.running_queries),
+            )?;
+            for e in &collected.status.errors {
+                writeln!(out, "  {}: {}", e.source, e.error)?;
+            }
+        }
+        out.flush()?;
+    }
+    c.close().await;
+    Ok(())
+}
+
+fn show<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    init_logging();
+    let addr: std::net::SocketAddr = config
+        .listen
+        .parse()
+        .with_context(|| format!("listen address {:?} is not HOST:PORT", config.listen))?;
+    if !addr.ip().is_loopback() {
+        bail!("refusing to listen on {addr}: the API has no authentication yet, so only loopback addresses are allowed");
+    }
+    let store: Arc<dyn Store> = Arc::new(open_store(&config)?);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(%addr, database = %config.database.display(), "starmon serving");
+    let cancel = CancellationToken::new();
+    let config = Arc::new(config);
+    let collector = tokio::spawn(collector::run(
+        store.clone(),
+        config.clone(),
+        cancel.clone(),
+    ));
+    let app = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok\n" }));
+    let stop = cancel.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+    });
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    cancel.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -1,0 +1,216 @@
+//! The background collector: one task per registered cluster, collections bounded in time and
+//! in concurrency, results written to the store; plus the periodic rollup and retention task.
+
+pub mod arith;
+pub mod collect;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn, Instrument};
+
+use crate::config::Config;
+use crate::model::{ClusterRecord, CollectionStatus, Outcome, SourceError};
+use crate::store::Store;
+pub use collect::{ClusterCollector, Collected, Target};
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Collects one cluster forever (until `cancel`), one collection per interval.
+async fn cluster_loop(
+    record: ClusterRecord,
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+    limiter: Arc<Semaphore>,
+    cancel: CancellationToken,
+) {
+    let password = match store.cluster_password(record.id) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            warn!("no password stored; not collecting");
+            return;
+        }
+        Err(e) => {
+            warn!(error = %e, "cannot read the cluster's password; not collecting");
+            return;
+        }
+    };
+    let target = Target {
+        name: record.name.clone(),
+        fe_host: record.fe_host.clone(),
+        fe_query_port: record.fe_query_port,
+        fe_http_port: record.fe_http_port,
+        user: record.user.clone(),
+        password,
+    };
+    let mut collector = match ClusterCollector::new(target, config.collector.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "cannot build an HTTP client; not collecting");
+            return;
+        }
+    };
+    let mut ticker = tokio::time::interval(config.collector.interval());
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let budget = collector.cycle_budget();
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = ticker.tick() => {}
+        }
+        let permit = tokio::select! {
+            _ = cancel.cancelled() => break,
+            p = limiter.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+        };
+        let at = now_ms();
+        let collected = tokio::select! {
+            _ = cancel.cancelled() => break,
+            r = tokio::time::timeout(budget, collector.collect_once(at)) => r,
+        };
+        drop(permit);
+        let collected = match collected {
+            Ok(c) => c,
+            Err(_) => {
+                // The cycle overran its budget: record it; the next cycle starts afresh.
+                let status = CollectionStatus {
+                    collected_at: at,
+                    outcome: Outcome::Failed,
+                    duration_ms: budget.as_millis() as i64,
+                    errors: vec![SourceError {
+                        source: "collection".into(),
+                        error: format!("did not finish within {} ms", budget.as_millis()),
+                    }],
+                };
+                Collected {
+                    snapshot: crate::model::Snapshot {
+                        collected_at: at,
+                        ..Default::default()
+                    },
+                    nodes: Vec::new(),
+                    status,
+                }
+            }
+        };
+        if collected.status.outcome != Outcome::Ok {
+            let sources: Vec<&str> = collected
+                .status
+                .errors
+                .iter()
+                .map(|e| e.source.as_str())
+                .collect();
+            info!(
+                outcome = collected.status.outcome.as_str(),
+                ?sources,
+                "collection incomplete"
+            );
+        }
+        let store = store.clone();
+        let id = record.id;
+        let written = tokio::task::spawn_blocking(move || {
+            store.write_collection(id, &collected.snapshot, &collected.nodes, &collected.status)
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!(error = %e, "cannot store the collection"),
+            Err(e) => warn!(error = %e, "store task failed"),
+        }
+    }
+    collector.close().await;
+}
+
+/// Daily rollups and retention, at start and then every ten minutes.
+async fn maintenance_loop(store: Arc<dyn Store>, config: Arc<Config>, cancel: CancellationToken) {
+    let Ok(tz) = config.tz() else { return };
+    let detail_ms = i64::from(config.retention.detail_days) * 86_400_000;
+    let daily_days = config.retention.daily_days;
+    let mut ticker = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let store = store.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let now = now_ms();
+            let rolled = store.rollup_daily(tz, now)?;
+            let removed = store.enforce_retention(tz, now, detail_ms, daily_days)?;
+            Ok::<_, crate::store::StoreError>((rolled, removed))
+        })
+        .await;
+        match r {
+            Ok(Ok((rolled, removed))) => info!(
+                days = rolled.days_written,
+                ?removed,
+                "rollup and retention done"
+            ),
+            Ok(Err(e)) => warn!(error = %e, "rollup or retention failed"),
+            Err(e) => warn!(error = %e, "maintenance task failed"),
+        }
+    }
+}
+
+/// Runs the collector until `cancel`: keeps one task per registered cluster (picking up clusters
+/// added or removed while running) and the maintenance task.
+pub async fn run(store: Arc<dyn Store>, config: Arc<Config>, cancel: CancellationToken) {
+    let limiter = Arc::new(Semaphore::new(config.collector.concurrency));
+    let maintenance = tokio::spawn(maintenance_loop(
+        store.clone(),
+        config.clone(),
+        cancel.clone(),
+    ));
+    let mut tasks: HashMap<i64, (CancellationToken, JoinHandle<()>)> = HashMap::new();
+    let mut sync = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = sync.tick() => {}
+        }
+        let s = store.clone();
+        let clusters = match tokio::task::spawn_blocking(move || s.list_clusters()).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
+                warn!(error = %e, "cannot list clusters");
+                continue;
+            }
+            Err(_) => continue,
+        };
+        tasks.retain(|id, (token, _)| {
+            let keep = clusters.iter().any(|c| c.id == *id);
+            if !keep {
+                token.cancel();
+            }
+            keep
+        });
+        for c in clusters {
+            if tasks.contains_key(&c.id) {
+                continue;
+            }
+            let token = cancel.child_token();
+            let span = tracing::info_span!("cluster", name = %c.name);
+            let id = c.id;
+            let handle = tokio::spawn(
+                cluster_loop(
+                    c,
+                    store.clone(),
+                    config.clone(),
+                    limiter.clone(),
+                    token.clone(),
+                )
+                .instrument(span),
+            );
+            tasks.insert(id, (token, handle));
+        }
+    }
+    for (_, (token, handle)) in tasks {
+        token.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), maintenance).await;
+}

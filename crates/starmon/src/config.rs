@@ -1,0 +1,294 @@
+//! starmon's settings: defaults, a TOML file, `STARMON_…` environment variables and command-line
+//! flags, each overriding the one before.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The commented default configuration, printed by `starmon config`.
+pub const DEFAULT_TOML: &str = r#"# starmon configuration. Every key is optional; these are the defaults.
+# Environment variables override the file: STARMON_DATABASE, STARMON_LISTEN, STARMON_TIMEZONE,
+# STARMON_COLLECTOR_INTERVAL_SECS, STARMON_COLLECTOR_CONCURRENCY, STARMON_RETENTION_DETAIL_DAYS, …
+# (STARMON_<SECTION>_<KEY> in upper case).
+
+# The SQLite database file (created with its directory on first start).
+database = "data/starmon.db"
+# Address of the HTTP server (API, dashboard, /healthz). Loopback by default.
+listen = "127.0.0.1:8080"
+# Time zone (IANA name) whose midnight separates the days of the daily rollups.
+timezone = "UTC"
+
+[collector]
+# Seconds between two collections of a cluster: node status, FE and BE /metrics, processlist.
+interval_secs = 30
+# Seconds between collections of jobs: loads, routine loads, schema changes, MV refreshes.
+jobs_interval_secs = 60
+# Seconds between collections of sizes: database and table counts.
+size_interval_secs = 300
+# How many clusters are collected at the same time.
+concurrency = 16
+# Timeouts of one login, one SQL statement and one HTTP request, in milliseconds.
+connect_timeout_ms = 3000
+sql_timeout_ms = 5000
+http_timeout_ms = 5000
+
+[retention]
+# Days of per-interval detail kept (snapshots, node samples, collection status).
+detail_days = 7
+# Days of daily rollups kept.
+daily_days = 30
+"#;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database: PathBuf,
+    pub listen: String,
+    pub timezone: String,
+    pub collector: CollectorConfig,
+    pub retention: RetentionConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CollectorConfig {
+    pub interval_secs: u64,
+    pub jobs_interval_secs: u64,
+    pub size_interval_secs: u64,
+    pub concurrency: usize,
+    pub connect_timeout_ms: u64,
+    pub sql_timeout_ms: u64,
+    pub http_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    pub detail_days: u32,
+    pub daily_days: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database: PathBuf::from("data/starmon.db"),
+            listen: "127.0.0.1:8080".into(),
+            timezone: "UTC".into(),
+            collector: CollectorConfig::default(),
+            retention: RetentionConfig::default(),
+        }
+    }
+}
+
+impl Default for CollectorConfig {
+    fn default() -> Self {
+        CollectorConfig {
+            interval_secs: 30,
+            jobs_interval_secs: 60,
+            size_interval_secs: 300,
+            concurrency: 16,
+            connect_timeout_ms: 3000,
+            sql_timeout_ms: 5000,
+            http_timeout_ms: 5000,
+        }
+    }
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            detail_days: 7,
+            daily_days: 30,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{name}={value:?}: {reason}")]
+    Env {
+        name: String,
+        value: String,
+        reason: String,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl CollectorConfig {
+    pub fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval_secs)
+    }
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+    pub fn sql_timeout(&self) -> Duration {
+        Duration::from_millis(self.sql_timeout_ms)
+    }
+    pub fn http_timeout(&self) -> Duration {
+        Duration::from_millis(self.http_timeout_ms)
+    }
+}
+
+impl Config {
+    /// Defaults, then the file (if given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.into(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.into(),
+                    source,
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(name: &str, value: String) -> Result<T, ConfigError> {
+            value.trim().parse().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                value,
+                reason: "not a whole number".into(),
+            })
+        }
+        if let Some(v) = get("STARMON_DATABASE") {
+            self.database = v.into();
+        }
+        if let Some(v) = get("STARMON_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = get("STARMON_TIMEZONE") {
+            self.timezone = v;
+        }
+        let c = &mut self.collector;
+        for (name, slot) in [
+            ("STARMON_COLLECTOR_INTERVAL_SECS", &mut c.interval_secs),
+            (
+                "STARMON_COLLECTOR_JOBS_INTERVAL_SECS",
+                &mut c.jobs_interval_secs,
+            ),
+            (
+                "STARMON_COLLECTOR_SIZE_INTERVAL_SECS",
+                &mut c.size_interval_secs,
+            ),
+            (
+                "STARMON_COLLECTOR_CONNECT_TIMEOUT_MS",
+                &mut c.connect_timeout_ms,
+            ),
+            ("STARMON_COLLECTOR_SQL_TIMEOUT_MS", &mut c.sql_timeout_ms),
+            ("STARMON_COLLECTOR_HTTP_TIMEOUT_MS", &mut c.http_timeout_ms),
+        ] {
+            if let Some(v) = get(name) {
+                *slot = num(name, v)?;
+            }
+        }
+        if let Some(v) = get("STARMON_COLLECTOR_CONCURRENCY") {
+            c.concurrency = num("STARMON_COLLECTOR_CONCURRENCY", v)?;
+        }
+        let r = &mut self.retention;
+        for (name, slot) in [
+            ("STARMON_RETENTION_DETAIL_DAYS", &mut r.detail_days),
+            ("STARMON_RETENTION_DAILY_DAYS", &mut r.daily_days),
+        ] {
+            if let Some(v) = get(name) {
+                *slot = num(name, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let c = &self.collector;
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if c.interval_secs == 0 {
+            return invalid("collector.interval_secs must be at least 1".into());
+        }
+        if c.jobs_interval_secs < c.interval_secs || c.size_interval_secs < c.interval_secs {
+            return invalid("collector.jobs_interval_secs and size_interval_secs cannot be shorter than interval_secs".into());
+        }
+        if c.concurrency == 0 {
+            return invalid("collector.concurrency must be at least 1".into());
+        }
+        if c.connect_timeout_ms == 0 || c.sql_timeout_ms == 0 || c.http_timeout_ms == 0 {
+            return invalid("collector timeouts must be positive".into());
+        }
+        if self.retention.detail_days == 0 || self.retention.daily_days == 0 {
+            return invalid("retention.detail_days and daily_days must be at least 1".into());
+        }
+        self.tz()?;
+        Ok(())
+    }
+
+    pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "timezone {:?} is not an IANA time zone name (e.g. UTC, Asia/Shanghai)",
+                self.timezone
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_default_file_is_the_default() {
+        let parsed: Config = toml::from_str(DEFAULT_TOML).expect("default file parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_bad_values_are_named() {
+        let mut c = Config::default();
+        c.apply_env(|n| match n {
+            "STARMON_COLLECTOR_INTERVAL_SECS" => Some("10".into()),
+            "STARMON_TIMEZONE" => Some("Asia/Shanghai".into()),
+            _ => None,
+        })
+        .expect("valid overrides");
+        assert_eq!(c.collector.interval_secs, 10);
+        assert_eq!(c.tz().expect("tz"), chrono_tz::Asia::Shanghai);
+        let err = c
+            .apply_env(|n| (n == "STARMON_RETENTION_DETAIL_DAYS").then(|| "seven".into()))
+            .expect_err("not a number");
+        assert!(
+            err.to_string().contains("STARMON_RETENTION_DETAIL_DAYS"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_settings_are_refused() {
+        let mut c = Config::default();
+        c.timezone = "Mars/Olympus".into();
+        assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.collector.jobs_interval_secs = 5;
+        assert!(c.validate().is_err());
+        assert!(
+            toml::from_str::<Config>("colector = 1").is_err(),
+            "unknown keys are errors"
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Talking to StarRocks: SQL over the MySQL text protocol, HTTP endpoints, and the parsers for
+//! what they return.
+
+pub mod client;
+pub mod prom;
+pub mod values;
