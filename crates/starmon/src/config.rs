@@ -234,6 +234,13 @@ impl Config {
         if self.retention.detail_days == 0 || self.retention.daily_days == 0 {
             return invalid("retention.detail_days and daily_days must be at least 1".into());
         }
+        // Rollups are computed from the detail: a day must stay rolled up at least as long as
+        // its detail exists, or the rollup would rewrite what retention just deleted.
+        if self.retention.daily_days < self.retention.detail_days {
+            return invalid(
+                "retention.daily_days cannot be shorter than retention.detail_days".into(),
+            );
+        }
         self.tz()?;
         Ok(())
     }
@@ -280,8 +287,10 @@ mod tests {
 
     #[test]
     fn invalid_settings_are_refused() {
-        let mut c = Config::default();
-        c.timezone = "Mars/Olympus".into();
+        let c = Config {
+            timezone: "Mars/Olympus".into(),
+            ..Config::default()
+        };
         assert!(c.validate().is_err());
         let mut c = Config::default();
         c.collector.jobs_interval_secs = 5;

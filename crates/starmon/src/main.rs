@@ -1,6 +1,10 @@
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+fn main() {
     let cli = starmon::cli::Cli::parse();
-    starmon::startup::run(cli)
+    if let Err(e) = starmon::startup::run(cli) {
+        // One line a user can act on, whatever RUST_BACKTRACE says.
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
 }

@@ -130,6 +130,7 @@ async fn maintenance_loop(store: Arc<dyn Store>, config: Arc<Config>, cancel: Ca
     let Ok(tz) = config.tz() else { return };
     let detail_ms = i64::from(config.retention.detail_days) * 86_400_000;
     let daily_days = config.retention.daily_days;
+    let grace_ms = (config.collector.interval_secs as i64) * 1000;
     let mut ticker = tokio::time::interval(Duration::from_secs(600));
     loop {
         tokio::select! {
@@ -139,7 +140,9 @@ async fn maintenance_loop(store: Arc<dyn Store>, config: Arc<Config>, cancel: Ca
         let store = store.clone();
         let r = tokio::task::spawn_blocking(move || {
             let now = now_ms();
-            let rolled = store.rollup_daily(tz, now)?;
+            // A collection that began before midnight may be written a little after it: roll a
+            // day up only once the last of its collections can have landed.
+            let rolled = store.rollup_daily(tz, now - 2 * grace_ms)?;
             let removed = store.enforce_retention(tz, now, detail_ms, daily_days)?;
             Ok::<_, crate::store::StoreError>((rolled, removed))
         })
