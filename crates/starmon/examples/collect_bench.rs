@@ -5,7 +5,7 @@
 //! clusters collected per cycle, cycle duration percentiles, CPU seconds per 1,000 collections,
 //! peak RSS, and bytes on disk per snapshot row (extrapolated to 7 days).
 //!
-//! cargo build --release -p starrocks-sim -p starmon --examples
+//! cargo build --release -p starrocks-sim -p starmon --bins --examples
 //! target/release/examples/collect_bench --clusters 200 --interval 30 --cycles 6
 
 use std::io::{BufRead, BufReader};

@@ -345,7 +345,12 @@ fn pct(used: i64, total: i64) -> Option<f64> {
 impl ClusterCollector {
     pub fn new(target: Target, cfg: CollectorConfig) -> Result<ClusterCollector, ScrapeError> {
         let http = Http::new(cfg.http_timeout())?;
-        Ok(ClusterCollector {
+        Ok(ClusterCollector::with_http(target, cfg, http))
+    }
+
+    /// Shares one HTTP client (and its connection pool) between the collectors of many clusters.
+    pub fn with_http(target: Target, cfg: CollectorConfig, http: Http) -> ClusterCollector {
+        ClusterCollector {
             target,
             cfg,
             http,
@@ -358,7 +363,7 @@ impl ClusterCollector {
             carried: Carried::default(),
             seen_task_runs: None,
             version: None,
-        })
+        }
     }
 
     pub fn target(&self) -> &Target {

@@ -15,6 +15,7 @@ use tracing::{info, warn, Instrument};
 
 use crate::config::Config;
 use crate::model::{ClusterRecord, CollectionStatus, Outcome, SourceError};
+use crate::starrocks::client::Http;
 use crate::store::Store;
 pub use collect::{ClusterCollector, Collected, Target};
 
@@ -28,6 +29,7 @@ async fn cluster_loop(
     store: Arc<dyn Store>,
     config: Arc<Config>,
     limiter: Arc<Semaphore>,
+    http: Http,
     cancel: CancellationToken,
 ) {
     let password = match store.cluster_password(record.id) {
@@ -49,13 +51,7 @@ async fn cluster_loop(
         user: record.user.clone(),
         password,
     };
-    let mut collector = match ClusterCollector::new(target, config.collector.clone()) {
-        Ok(c) => c,
-        Err(e) => {
-            warn!(error = %e, "cannot build an HTTP client; not collecting");
-            return;
-        }
-    };
+    let mut collector = ClusterCollector::with_http(target, config.collector.clone(), http);
     let mut ticker = tokio::time::interval(config.collector.interval());
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let budget = collector.cycle_budget();
@@ -163,6 +159,13 @@ async fn maintenance_loop(store: Arc<dyn Store>, config: Arc<Config>, cancel: Ca
 /// added or removed while running) and the maintenance task.
 pub async fn run(store: Arc<dyn Store>, config: Arc<Config>, cancel: CancellationToken) {
     let limiter = Arc::new(Semaphore::new(config.collector.concurrency));
+    let http = match Http::new(config.collector.http_timeout()) {
+        Ok(h) => h,
+        Err(e) => {
+            warn!(error = %e, "cannot build the HTTP client; not collecting");
+            return;
+        }
+    };
     let maintenance = tokio::spawn(maintenance_loop(
         store.clone(),
         config.clone(),
@@ -204,6 +207,7 @@ pub async fn run(store: Arc<dyn Store>, config: Arc<Config>, cancel: Cancellatio
                     store.clone(),
                     config.clone(),
                     limiter.clone(),
+                    http.clone(),
                     token.clone(),
                 )
                 .instrument(span),
