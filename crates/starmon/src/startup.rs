@@ -220,14 +220,7 @@ fn cluster(command: ClusterCommand) -> anyhow::Result<()> {
             let password = store
                 .cluster_password(record.id)?
                 .with_context(|| format!("no password stored for {name:?}"))?;
-            let target = Target {
-                name: record.name.clone(),
-                fe_host: record.fe_host.clone(),
-                fe_query_port: record.fe_query_port,
-                fe_http_port: record.fe_http_port,
-                user: record.user.clone(),
-                password,
-            };
+            let target = Target::from_record(&record, password);
             runtime()?.block_on(test_cluster(target, config))
         }
     }

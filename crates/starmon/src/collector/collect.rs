@@ -30,6 +30,20 @@ pub struct Target {
     pub password: SecretString,
 }
 
+impl Target {
+    /// A registered cluster, with its password from the store.
+    pub fn from_record(record: &crate::model::ClusterRecord, password: SecretString) -> Target {
+        Target {
+            name: record.name.clone(),
+            fe_host: record.fe_host.clone(),
+            fe_query_port: record.fe_query_port,
+            fe_http_port: record.fe_http_port,
+            user: record.user.clone(),
+            password,
+        }
+    }
+}
+
 /// What one collection produced.
 #[derive(Debug, Clone)]
 pub struct Collected {

@@ -43,14 +43,7 @@ async fn cluster_loop(
             return;
         }
     };
-    let target = Target {
-        name: record.name.clone(),
-        fe_host: record.fe_host.clone(),
-        fe_query_port: record.fe_query_port,
-        fe_http_port: record.fe_http_port,
-        user: record.user.clone(),
-        password,
-    };
+    let target = Target::from_record(&record, password);
     let mut collector = ClusterCollector::with_http(target, config.collector.clone(), http);
     let mut ticker = tokio::time::interval(config.collector.interval());
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
