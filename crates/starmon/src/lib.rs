@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod collector;
 pub mod config;
+pub mod forecast;
 pub mod model;
 pub mod starrocks;
 pub mod startup;
