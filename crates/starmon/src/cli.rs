@@ -26,7 +26,7 @@ pub struct StoreArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Collect every registered cluster until interrupted, and serve HTTP (/healthz for now).
+    /// Collect every registered cluster until interrupted, and serve the HTTP API (/api/v1/…, /healthz).
     Serve {
         #[command(flatten)]
         store: StoreArgs,

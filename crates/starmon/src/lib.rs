@@ -1,5 +1,6 @@
 //! starmon: a self-contained monitor for StarRocks clusters.
 
+pub mod api;
 pub mod cli;
 pub mod collector;
 pub mod config;

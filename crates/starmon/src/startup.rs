@@ -366,7 +366,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         config.clone(),
         cancel.clone(),
     ));
-    let app = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok\n" }));
+    let app = crate::api::router(store.clone(), config.tz()?);
     let stop = cancel.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -1,0 +1,219 @@
+//! The history API over a real SQLite file and a real socket: what a user reads back, and the
+//! 4xx answers to bad requests.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use starmon::model::{
+    CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample, Outcome, Snapshot,
+};
+use starmon::store::sqlite::SqliteStore;
+use starmon::store::Store;
+
+const DAY: i64 = 86_400_000;
+const TB: i64 = 1 << 40;
+
+struct Server {
+    base: String,
+    _dir: tempfile::TempDir,
+    cluster: i64,
+    t0: i64,
+}
+
+/// A store with one cluster: 20 snapshots 30 s apart (qps = 10, 20, …, 200) and 14 days of one
+/// BE path growing by 1 % of 10 TB a day, rolled up; served on port 0.
+async fn server() -> Server {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    let c = store
+        .add_cluster(&NewCluster {
+            name: "prod".into(),
+            fe_host: "10.0.0.1".into(),
+            fe_query_port: 9030,
+            fe_http_port: 8030,
+            user: "root".into(),
+            password: "secret-pw".to_string().into(),
+        })
+        .expect("add");
+    let now = chrono::Utc::now().timestamp_millis();
+    let t0 = now - 3_600_000;
+    for i in 0..20 {
+        let s = Snapshot {
+            collected_at: t0 + i * 30_000,
+            qps: Some(10.0 * (i + 1) as f64),
+            query_latency_p99: if i % 2 == 0 { Some(100.0) } else { None },
+            ..Snapshot::default()
+        };
+        let st = CollectionStatus {
+            collected_at: s.collected_at,
+            outcome: Outcome::Ok,
+            duration_ms: 5,
+            errors: vec![],
+        };
+        store.write_collection(c.id, &s, &[], &st).expect("write");
+    }
+    let first_day = now - 15 * DAY;
+    for d in 0..14i64 {
+        let at = first_day + d * DAY;
+        let used = TB * 10 * (50 + d) / 100;
+        let node = NodeSample {
+            node_id: "10001".into(),
+            kind: Some(NodeKind::Be),
+            host: "10.0.0.41".into(),
+            disks: vec![DiskPath {
+                path: "/data1".into(),
+                total_bytes: 10 * TB,
+                avail_bytes: 10 * TB - used,
+                data_used_bytes: Some(used),
+            }],
+            ..NodeSample::default()
+        };
+        let s = Snapshot {
+            collected_at: at,
+            ..Snapshot::default()
+        };
+        let st = CollectionStatus {
+            collected_at: at,
+            outcome: Outcome::Ok,
+            duration_ms: 5,
+            errors: vec![],
+        };
+        store
+            .write_collection(c.id, &s, &[node], &st)
+            .expect("write day");
+    }
+    store.rollup_daily(chrono_tz::UTC, now).expect("rollup");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, starmon::api::router(store, chrono_tz::UTC)).await;
+    });
+    Server {
+        base: format!("http://{addr}"),
+        _dir: dir,
+        cluster: c.id,
+        t0,
+    }
+}
+
+async fn get(url: &str) -> (u16, Value) {
+    let resp = reqwest::get(url).await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("a JSON body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clusters_latest_and_history_downsampled() {
+    let s = server().await;
+    let (code, body) = get(&format!("{}/api/v1/clusters", s.base)).await;
+    assert_eq!(code, 200);
+    assert_eq!(body["clusters"][0]["name"], "prod");
+    assert!(
+        !body.to_string().contains("secret-pw"),
+        "the password is never returned"
+    );
+
+    let (code, body) = get(&format!("{}/api/v1/clusters/{}/latest", s.base, s.cluster)).await;
+    assert_eq!(code, 200);
+    assert_eq!(body["snapshot"]["qps"], 200.0);
+
+    // 20 points over 600 s into 5 buckets of 120 s: 4 snapshots each.
+    let (from, to) = (s.t0, s.t0 + 600_000);
+    let (code, body) = get(&format!(
+        "{}/api/v1/clusters/{}/metrics?names=qps,query_latency_p99&from={from}&to={to}&points=5",
+        s.base, s.cluster
+    ))
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let qps = body["series"]["qps"].as_array().expect("qps series");
+    assert_eq!(qps.len(), 5);
+    assert_eq!(
+        (
+            qps[0]["min"].as_f64(),
+            qps[0]["avg"].as_f64(),
+            qps[0]["max"].as_f64()
+        ),
+        (Some(10.0), Some(25.0), Some(40.0))
+    );
+    assert_eq!(qps[4]["avg"].as_f64(), Some(185.0));
+    assert_eq!(qps[1]["t"].as_i64(), Some(from + 120_000));
+    // p99 is known in every other snapshot: the average is over known values only.
+    let p99 = body["series"]["query_latency_p99"]
+        .as_array()
+        .expect("p99 series");
+    assert_eq!(p99[0]["avg"].as_f64(), Some(100.0));
+
+    let (code, body) = get(&format!(
+        "{}/api/v1/clusters/{}/status?from={from}&to={to}",
+        s.base, s.cluster
+    ))
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(body["statuses"].as_array().map(Vec::len), Some(20));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capacity_forecast_per_path() {
+    let s = server().await;
+    let (code, body) = get(&format!(
+        "{}/api/v1/clusters/{}/capacity",
+        s.base, s.cluster
+    ))
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let p = &body["paths"][0];
+    assert_eq!(
+        (p["node_id"].as_str(), p["path"].as_str()),
+        (Some("10001"), Some("/data1"))
+    );
+    // 63 % used on the last day, +1 % a day. On a 10 TB path both limits are bound by their
+    // free-space condition: under 200 GB free is 98.05 % used, under 100 GB is 99.02 %.
+    let tablets = &p["no_new_tablets"];
+    assert_eq!(tablets["status"], "expected", "{p}");
+    let days = tablets["days_from_last"].as_f64().expect("days");
+    let want = 100.0 - 200.0 / 10_240.0 * 100.0 - 63.0;
+    assert!((days - want).abs() < 0.5, "{days} vs {want}");
+    let loads = p["loads_refused"]["days_from_last"].as_f64().expect("days");
+    assert!(
+        (loads - (100.0 - 100.0 / 10_240.0 * 100.0 - 63.0)).abs() < 0.5,
+        "{loads}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_name_the_parameter() {
+    let s = server().await;
+    let base = format!("{}/api/v1/clusters/{}", s.base, s.cluster);
+    for (url, mentions) in [
+        (format!("{base}/metrics?names=qpz"), "qpz"),
+        (format!("{base}/metrics"), "names"),
+        (
+            format!("{base}/metrics?names=qps&from=2000&to=1000"),
+            "from",
+        ),
+        (format!("{base}/metrics?names=qps&from=yesterday"), "from"),
+        (format!("{base}/metrics?names=qps&points=0"), "points"),
+        (
+            format!("{base}/metrics?names=qps&points=99999999"),
+            "points",
+        ),
+        (
+            format!("{base}/metrics?names=qps&from=0&to=86400000&step=1&points=100"),
+            "step",
+        ),
+        (format!("{base}/status?to=soon"), "to"),
+        (format!("{}/api/v1/clusters/abc/latest", s.base), "abc"),
+    ] {
+        let (code, body) = get(&url).await;
+        assert_eq!(code, 400, "{url}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| e.contains(mentions)),
+            "{url}: {body}"
+        );
+    }
+    let (code, body) = get(&format!("{}/api/v1/clusters/999/latest", s.base)).await;
+    assert_eq!(code, 404, "{body}");
+}
