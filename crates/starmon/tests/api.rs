@@ -60,6 +60,7 @@ async fn server() -> Server {
             node_id: "10001".into(),
             kind: Some(NodeKind::Be),
             host: "10.0.0.41".into(),
+            disk_used_bytes: Some(used),
             disks: vec![DiskPath {
                 path: "/data1".into(),
                 total_bytes: 10 * TB,
@@ -216,4 +217,51 @@ async fn bad_requests_name_the_parameter() {
     }
     let (code, body) = get(&format!("{}/api/v1/clusters/999/latest", s.base)).await;
     assert_eq!(code, 404, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_history_and_daily_rollups() {
+    let s = server().await;
+    let base = format!("{}/api/v1/clusters/{}", s.base, s.cluster);
+    let now = chrono::Utc::now().timestamp_millis();
+    let from = now - 16 * DAY;
+    // 14 daily samples of one BE, one point a day.
+    let (code, body) = get(&format!("{base}/nodes/10001/metrics?names=disk_used_bytes,cpu_usage_pct&from={from}&to={now}&step=86400&points=20")).await;
+    assert_eq!(code, 200, "{body}");
+    let used = body["series"]["disk_used_bytes"]
+        .as_array()
+        .expect("series");
+    let known: Vec<f64> = used.iter().filter_map(|p| p["max"].as_f64()).collect();
+    assert_eq!(known.len(), 14);
+    assert_eq!(known[0], (10 * TB * 50 / 100) as f64);
+    assert_eq!(known[13], (10 * TB * 63 / 100) as f64);
+    assert!(
+        body["series"]["cpu_usage_pct"]
+            .as_array()
+            .expect("series")
+            .iter()
+            .all(|p| p["avg"].is_null()),
+        "never measured: null"
+    );
+    let (code, body) = get(&format!("{base}/nodes/10001/metrics?names=qpz")).await;
+    assert_eq!(code, 400);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("qpz")));
+    let (code, body) = get(&format!("{base}/nodes/nobody/metrics?names=cpu_usage_pct")).await;
+    assert_eq!(code, 200);
+    assert!(body["series"]["cpu_usage_pct"]
+        .as_array()
+        .is_some_and(Vec::is_empty));
+
+    // The rolled-up days (the 14 synthetic ones; the last hour's day is not complete yet).
+    let (code, body) = get(&format!("{base}/daily?days=30")).await;
+    assert_eq!(code, 200, "{body}");
+    let days = body["days"].as_array().expect("days");
+    assert!(days.len() >= 14, "{body}");
+    for (code_want, url) in [
+        (400, format!("{base}/daily?days=0")),
+        (400, format!("{base}/daily?days=many")),
+        (404, format!("{}/api/v1/clusters/42/daily", s.base)),
+    ] {
+        assert_eq!(get(&url).await.0, code_want, "{url}");
+    }
 }

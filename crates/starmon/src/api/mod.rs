@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::forecast::{self, DailyUsage, FLOOD_STAGE, HIGH_WATERMARK};
-use crate::model::{ClusterRecord, Snapshot};
+use crate::model::{ClusterRecord, NodeSample, Snapshot};
 use crate::store::{Store, StoreError};
 
 /// The most points one history request may return.
@@ -34,6 +34,11 @@ pub fn router(store: Arc<dyn Store>, tz: chrono_tz::Tz) -> Router {
         .route("/api/v1/clusters/{id}/metrics", get(metrics))
         .route("/api/v1/clusters/{id}/status", get(status))
         .route("/api/v1/clusters/{id}/capacity", get(capacity))
+        .route("/api/v1/clusters/{id}/daily", get(daily))
+        .route(
+            "/api/v1/clusters/{id}/nodes/{node}/metrics",
+            get(node_metrics),
+        )
         .with_state(Ctx { store, tz })
 }
 
@@ -149,33 +154,37 @@ fn range(q: &HashMap<String, String>) -> Result<(i64, i64), ApiError> {
     Ok((from, to))
 }
 
-/// The numeric fields of a snapshot by name (the specification's column names).
-fn fields(s: &Snapshot) -> serde_json::Map<String, Value> {
-    match serde_json::to_value(s) {
+/// The fields of a stored row by name (the specification's column names).
+fn fields<T: serde::Serialize>(row: &T) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(row) {
         Ok(Value::Object(m)) => m,
         _ => serde_json::Map::new(),
     }
 }
 
-fn metric_names() -> Vec<String> {
-    fields(&Snapshot::default())
-        .keys()
-        .filter(|k| *k != "collected_at")
-        .cloned()
+/// Names of the numeric fields of a row type, from its default value.
+fn numeric_names<T: serde::Serialize + Default>(skip: &[&str]) -> Vec<String> {
+    fields(&T::default())
+        .into_iter()
+        .filter(|(k, v)| !skip.contains(&k.as_str()) && (v.is_null() || v.is_number()))
+        .map(|(k, _)| k)
         .collect()
 }
 
 /// One bucket of one metric: (min, sum, max, count) of its known values.
 type Agg = (f64, f64, f64, u32);
 
-/// `?names=qps,query_latency_p99&from=&to=&step=&points=`: per metric, one point per bucket of
-/// `step` seconds with the bucket's min, avg and max; never more than `points` points.
-async fn metrics(
-    State(ctx): State<Ctx>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    let known = metric_names();
+/// What a history request asks for: which metrics, over which range, in buckets of `step_ms`.
+struct HistoryQuery {
+    names: Vec<String>,
+    from: i64,
+    to: i64,
+    step_ms: u64,
+}
+
+/// `names=a,b&from=&to=&step=&points=`: checks every parameter against `known` metrics and the
+/// point budget, naming the parameter at fault.
+fn history_query(q: &HashMap<String, String>, known: &[String]) -> Result<HistoryQuery, ApiError> {
     let names: Vec<String> = q
         .get("names")
         .ok_or_else(|| {
@@ -196,7 +205,7 @@ async fn metrics(
             return Err(ApiError::bad(format!("names: unknown metric {n:?}")));
         }
     }
-    let (from, to) = range(&q)?;
+    let (from, to) = range(q)?;
     let points = match q.get("points") {
         Some(p) => p
             .parse::<u64>()
@@ -218,21 +227,34 @@ async fn metrics(
             let step = secs.saturating_mul(1000);
             let buckets = span.div_ceil(step);
             if buckets > points {
-                return Err(ApiError::bad(format!("step={secs} gives {buckets} points, more than points={points}; use a larger step")));
+                return Err(ApiError::bad(format!(
+                    "step={secs} gives {buckets} points, more than points={points}; use a larger step"
+                )));
             }
             step
         }
         None => span.div_ceil(points).max(1000),
     };
-    let c = cluster(&ctx, &id).await?;
-    let store = ctx.store.clone();
-    let rows = blocking(move || store.snapshots(c.id, from, to)).await?;
+    Ok(HistoryQuery {
+        names,
+        from,
+        to,
+        step_ms,
+    })
+}
+
+/// Per metric, one point per bucket with the min, avg and max of the values known in it.
+fn downsample(
+    hq: &HistoryQuery,
+    rows: impl Iterator<Item = (i64, serde_json::Map<String, Value>)>,
+) -> Value {
+    let step = hq.step_ms as i64;
     let mut buckets: BTreeMap<i64, HashMap<&str, Agg>> = BTreeMap::new();
-    for s in &rows {
-        let start = from + ((s.collected_at - from) / step_ms as i64) * step_ms as i64;
-        let f = fields(s);
-        let slot = buckets.entry(start).or_default();
-        for n in &names {
+    for (t, f) in rows {
+        let slot = buckets
+            .entry(hq.from + ((t - hq.from) / step) * step)
+            .or_default();
+        for n in &hq.names {
             if let Some(v) = f.get(n).and_then(Value::as_f64) {
                 let e =
                     slot.entry(n.as_str())
@@ -244,7 +266,8 @@ async fn metrics(
             }
         }
     }
-    let series: serde_json::Map<String, Value> = names
+    let series: serde_json::Map<String, Value> = hq
+        .names
         .iter()
         .map(|n| {
             let pts: Vec<Value> = buckets
@@ -253,16 +276,73 @@ async fn metrics(
                     Some((min, sum, max, count)) => {
                         json!({"t": t, "min": min, "avg": sum / f64::from(*count), "max": max})
                     }
-                    // Collected, but this metric was unknown then: a null point, not a gap-less lie.
+                    // Collected, but this metric was unknown then: a null point, not a made-up one.
                     None => json!({"t": t, "min": null, "avg": null, "max": null}),
                 })
                 .collect();
             (n.clone(), Value::Array(pts))
         })
         .collect();
-    Ok(Json(
-        json!({"cluster_id": c.id, "from": from, "to": to, "step_seconds": step_ms / 1000, "series": series}),
-    ))
+    json!({"from": hq.from, "to": hq.to, "step_seconds": hq.step_ms / 1000, "series": series})
+}
+
+/// `GET /api/v1/clusters/{id}/metrics?names=qps,query_latency_p99&from=&to=&step=&points=`.
+async fn metrics(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let hq = history_query(&q, &numeric_names::<Snapshot>(&["collected_at"]))?;
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let (from, to) = (hq.from, hq.to);
+    let rows = blocking(move || store.snapshots(c.id, from, to)).await?;
+    let mut body = downsample(&hq, rows.iter().map(|s| (s.collected_at, fields(s))));
+    body["cluster_id"] = json!(c.id);
+    Ok(Json(body))
+}
+
+/// `GET /api/v1/clusters/{id}/nodes/{node}/metrics?names=cpu_usage_pct,…`: one node's history
+/// (a BE/CN by its id, an FE by its name); empty series when it has no samples in the range.
+async fn node_metrics(
+    State(ctx): State<Ctx>,
+    Path((id, node)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let hq = history_query(&q, &numeric_names::<NodeSample>(&[]))?;
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let (from, to, node_id) = (hq.from, hq.to, node.clone());
+    let rows = blocking(move || store.node_samples(c.id, &node_id, from, to)).await?;
+    let mut body = downsample(&hq, rows.iter().map(|(t, n)| (*t, fields(n))));
+    body["cluster_id"] = json!(c.id);
+    body["node_id"] = json!(node);
+    Ok(Json(body))
+}
+
+/// `GET /api/v1/clusters/{id}/daily?days=30`: the daily rollups of the last `days` local days.
+async fn daily(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let days = match q.get("days") {
+        Some(d) => d
+            .parse::<u64>()
+            .ok()
+            .filter(|d| (1..=366).contains(d))
+            .ok_or_else(|| ApiError::bad(format!("days={d:?} must be between 1 and 366")))?,
+        None => 30,
+    };
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let tz = ctx.tz;
+    let rows = blocking(move || {
+        let today = crate::store::local_date(tz, now_ms())?;
+        store.daily(c.id, today - chrono::Days::new(days), today)
+    })
+    .await?;
+    Ok(Json(json!({"cluster_id": c.id, "days": rows})))
 }
 
 async fn status(
