@@ -222,7 +222,7 @@ impl Catalog {
     }
 
     /// Spreads the bytes stored on the BEs over the tables by weight.
-    pub fn distribute_size(&mut self, stored_bytes: i64, _now_ms: i64) {
+    pub fn distribute_size(&mut self, stored_bytes: i64) {
         let total_weight: f64 = self.tables.iter().map(|t| t.weight).sum();
         if total_weight <= 0.0 {
             return;

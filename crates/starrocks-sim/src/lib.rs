@@ -24,7 +24,7 @@ pub mod version;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use chrono::FixedOffset;
+use chrono::{FixedOffset, Offset};
 use tokio_util::sync::CancellationToken;
 
 pub use cluster::{Clock, Cluster, Shape};
@@ -58,8 +58,7 @@ impl ClusterConfig {
             seed,
             user: "root".into(),
             password: "starrocks".into(),
-            tz: FixedOffset::east_opt(0)
-                .unwrap_or_else(|| FixedOffset::west_opt(0).expect("zero offset")),
+            tz: chrono::Utc.fix(),
             workload: Workload::default(),
         }
     }

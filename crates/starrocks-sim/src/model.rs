@@ -669,8 +669,15 @@ impl ClusterState {
         self.next_id
     }
 
-    pub fn leader_fe(&self) -> Option<&Fe> {
-        self.leader.and_then(|i| self.fes.get(i))
+    /// SHOW FRONTENDS `Role`: LEADER for the current leader, else the node type.
+    pub fn role_name(&self, i: usize) -> &'static str {
+        if self.leader == Some(i) {
+            return "LEADER";
+        }
+        match self.fes.get(i).map(|f| f.role) {
+            Some(FeRole::Observer) => "OBSERVER",
+            _ => "FOLLOWER",
+        }
     }
 
     pub fn alive_leader(&self) -> Option<usize> {
@@ -694,6 +701,9 @@ impl ClusterState {
         if self.now_ms != start {
             self.update_latency_quantiles();
             self.update_table_sizes();
+            if self.profiles.len() > 500 {
+                self.profiles.drain(..self.profiles.len() - 500);
+            }
         }
     }
 
@@ -986,7 +996,6 @@ impl ClusterState {
             if now >= self.mv_next_refresh_ms[i] {
                 self.mv_next_refresh_ms[i] = now + 300_000;
                 let will_fail = self.rng.random::<f64>() < fail_share;
-                let id = self.alloc_id();
                 let task_name = self.catalog.mvs[i].task_name.clone();
                 self.task_runs.push(TaskRun {
                     query_id: uuid_like(&mut self.rng),
@@ -998,7 +1007,6 @@ impl ClusterState {
                     error_message: None,
                     will_fail,
                 });
-                let _ = id;
             }
         }
         if self.task_runs.len() > 500 {
@@ -1122,12 +1130,20 @@ impl ClusterState {
                 real: false,
             });
         }
-        // Per-session start probability so that, on average, sessions start qps_share
-        // statements per second in total.
+        // Most queries end long before a SHOW PROCESSLIST could catch them; 5 % of the query rate
+        // appears as sessions running a statement for a second or more.
         let start_p = (qps_share / target_sessions.max(1) as f64).min(1.0);
         for s in fe.sessions.iter_mut().filter(|s| !s.real) {
             if s.command == "Query" {
                 if now >= s.ends_ms {
+                    // What SHOW PROFILELIST lists: the statements that ran long enough to see.
+                    self.profiles.push(Profile {
+                        query_id: uuid_like(&mut self.rng),
+                        start_ms: s.command_start_ms,
+                        duration_ms: now - s.command_start_ms,
+                        state: "Finished",
+                        statement: s.info.clone(),
+                    });
                     s.command = "Sleep";
                     s.state = "EOF";
                     s.command_start_ms = now;
@@ -1163,13 +1179,12 @@ impl ClusterState {
             .flat_map(|b| b.disks.iter())
             .map(|d| d.data_used)
             .sum();
-        self.catalog.distribute_size(stored, self.now_ms);
+        self.catalog.distribute_size(stored);
     }
 
     // ---- faults ------------------------------------------------------------------------------
 
     pub fn stop_fe(&mut self, i: usize) {
-        let now = self.now_ms;
         let Some(fe) = self.fes.get_mut(i) else {
             return;
         };
@@ -1178,7 +1193,6 @@ impl ClusterState {
         if self.leader == Some(i) {
             self.elect_leader(Some(i));
         }
-        let _ = now;
     }
 
     pub fn start_fe(&mut self, i: usize) {
@@ -1384,10 +1398,6 @@ impl ClusterState {
                 c.query_analysis_err += 1;
             }
         }
-    }
-
-    pub fn uuid(&mut self) -> String {
-        uuid_like(&mut self.rng)
     }
 }
 

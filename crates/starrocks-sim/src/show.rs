@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::format::{byte_uint, pct1, pct2, pretty_bytes, pretty_ms, time_string};
 use crate::infoschema::Table as InfoTable;
-use crate::model::{ClusterState, FeRole};
+use crate::model::ClusterState;
 use crate::resultset::{ColType, Column, ResultSet, Row, SqlError};
 
 type Cells = HashMap<&'static str, Option<String>>;
@@ -290,14 +290,7 @@ pub fn show_frontends(st: &ClusterState, answering: usize) -> ResultSet {
         .enumerate()
         .map(|(i, fe)| {
             let alive = fe.alive || i == answering;
-            let role = if st.leader == Some(i) {
-                "LEADER"
-            } else {
-                match fe.role {
-                    FeRole::Follower => "FOLLOWER",
-                    FeRole::Observer => "OBSERVER",
-                }
-            };
+            let role = st.role_name(i);
             let mut c: Cells = HashMap::new();
             c.insert("Id", s(fe.id));
             c.insert("Name", s(&fe.name));

@@ -18,7 +18,7 @@ pub fn truth(st: &ClusterState) -> Value {
                 "host": f.addr.ip,
                 "query_port": f.addr.query_port,
                 "http_port": f.addr.http_port,
-                "role": if st.leader == Some(i) { "LEADER" } else { match f.role { crate::model::FeRole::Follower => "FOLLOWER", crate::model::FeRole::Observer => "OBSERVER" } },
+                "role": st.role_name(i),
                 "alive": f.alive,
                 "start_ms": f.start_ms,
                 "counters": f.counters,

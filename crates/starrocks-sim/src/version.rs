@@ -348,11 +348,6 @@ impl Version {
         }
         cols
     }
-
-    /// `MERGED` counts as a successful refresh state from 3.3 on.
-    pub fn mv_has_merged_state(&self) -> bool {
-        self.at_least(3, 3, 0)
-    }
 }
 
 #[cfg(test)]

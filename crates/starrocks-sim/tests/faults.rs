@@ -172,6 +172,10 @@ async fn restarting_an_fe_resets_its_counters_and_start_time() {
     };
     let before = counter(&text(&format!("{}/metrics", fe_http(c, 1))).await);
     assert!(before > 1000);
+    let fe1_ip = c.fe_node(1).expect("fe1").ip.to_string();
+    let mut on_fe0 = connect(c, 0).await;
+    let start_time = |t: &Table| t.cell(t.find("IP", &fe1_ip), "StartTime").map(String::from);
+    let started_before = start_time(&q(&mut on_fe0, "SHOW FRONTENDS").await);
     let mut conn = connect(c, 1).await;
     post(
         &sim,
@@ -185,6 +189,12 @@ async fn restarting_an_fe_resets_its_counters_and_start_time() {
     .await;
     let after = counter(&text(&format!("{}/metrics", fe_http(c, 1))).await);
     assert!(after < before, "counter restarted: {before} -> {after}");
+    let started_after = start_time(&q(&mut on_fe0, "SHOW FRONTENDS").await);
+    assert!(started_after.is_some());
+    assert_ne!(
+        started_after, started_before,
+        "a new process, a new StartTime"
+    );
     assert!(
         conn.query_drop("SELECT 1").await.is_err(),
         "the old process's connections are gone"

@@ -695,10 +695,21 @@ async fn load_routine_load_alter_profile_and_mv_statements_by_version() {
 
         let profiles = query(&mut conn, "SHOW PROFILELIST").await;
         if v(ver) >= v("3.1.0") {
+            let profiles = profiles.expect("3.1+ has it");
             assert_eq!(
-                profiles.expect("3.1+ has it").columns,
+                profiles.columns,
                 strings(&["QueryId", "StartTime", "Time", "State", "Statement"])
             );
+            assert!(
+                !profiles.rows.is_empty(),
+                "statements that ran were profiled"
+            );
+            let time = profiles.cell(0, "Time").expect("Time");
+            assert!(
+                time.ends_with("ms") || time.ends_with('s') || time.ends_with('m'),
+                "{time}"
+            );
+            assert_eq!(profiles.cell(0, "State"), Some("Finished"));
         } else {
             assert_eq!(
                 server_error(profiles.expect_err("2.5 and 3.0 have no PROFILELIST")).0,
