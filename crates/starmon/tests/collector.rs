@@ -202,24 +202,7 @@ async fn snapshots_equal_the_truth_for_every_version() {
             0.0,
         );
         // CPU: 1 − Δidle/Δtotal per BE from the jiffies, averaged over the BEs.
-        let cpu: Vec<f64> = b1["backends"]
-            .as_array()
-            .expect("bes")
-            .iter()
-            .zip(a0["backends"].as_array().expect("bes"))
-            .map(|(now, then)| {
-                let total = |b: &Value| {
-                    b["cpu_jiffies"]
-                        .as_object()
-                        .expect("jiffies")
-                        .values()
-                        .map(f)
-                        .sum::<f64>()
-                };
-                let idle = |b: &Value| f(&b["cpu_jiffies"]["idle"]);
-                (1.0 - (idle(now) - idle(then)) / (total(now) - total(then))) * 100.0
-            })
-            .collect();
+        let cpu = cpu_from_jiffies(&a0, &b1);
         close(
             &format!("{ver} cpu_usage_pct"),
             s.cpu_usage_pct,
@@ -295,10 +278,33 @@ async fn snapshots_equal_the_truth_for_every_version() {
     sim.shutdown();
 }
 
+/// CPU busy % per BE from the truth's jiffies between two readings, for the BEs alive in both.
+fn cpu_from_jiffies(then: &Value, now: &Value) -> Vec<f64> {
+    now["backends"]
+        .as_array()
+        .expect("bes")
+        .iter()
+        .zip(then["backends"].as_array().expect("bes"))
+        .filter(|(n, t)| n["alive"] == true && t["alive"] == true)
+        .map(|(now, then)| {
+            let total = |b: &Value| {
+                b["cpu_jiffies"]
+                    .as_object()
+                    .expect("jiffies")
+                    .values()
+                    .map(f)
+                    .sum::<f64>()
+            };
+            let idle = |b: &Value| f(&b["cpu_jiffies"]["idle"]);
+            (1.0 - (idle(now) - idle(then)) / (total(now) - total(then))) * 100.0
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_backend_is_dead_not_averaged_and_comes_back() {
     let sim = sim(
-        &["3.3"],
+        VERSIONS,
         Shape {
             fes: 1,
             bes: 3,
@@ -306,88 +312,94 @@ async fn a_stopped_backend_is_dead_not_averaged_and_comes_back() {
         },
     )
     .await;
-    let c = &sim.clusters[0];
-    let mut col = ClusterCollector::new(target(c, 0), cfg()).expect("collector");
-    col.collect_once(c.clock.now_ms()).await;
-    control(
-        &sim,
-        reqwest::Method::POST,
-        &format!("/clusters/{}/nodes/be1/stop", c.spec.name),
-        json!({}),
-    )
-    .await;
-    sim.clock.advance(30_000);
-    let (_, got, t) = collect(c, &mut col).await;
-    let s = &got.snapshot;
-    assert_eq!(got.status.outcome, Outcome::Partial);
-    assert!(
-        got.status
-            .errors
-            .iter()
-            .any(|e| e.source.starts_with("be ") && e.error.contains("not alive")),
-        "{:?}",
-        got.status.errors
-    );
-    assert_eq!((s.be_node_total, s.be_node_alive), (Some(3), Some(2)));
-    // Memory averages the alive BEs only: the stopped one's stale MemUsedPct is left out.
-    close(
-        "mem_usage_pct",
-        s.mem_usage_pct,
-        f(&t["summary"]["mem_used_pct_avg_alive"]),
-        0.01,
-    );
-    let alive_cpu: Vec<f64> = t["backends"]
-        .as_array()
-        .expect("bes")
-        .iter()
-        .filter(|b| b["alive"] == true)
-        .map(|b| f(&b["cpu_used_pct"]))
-        .collect();
-    assert_eq!(alive_cpu.len(), 2);
-    // Disks: the dead BE falls back to SHOW BACKENDS (3 decimals of TB), the others are exact.
-    let total = f(&t["summary"]["disk_total_bytes"]);
-    close(
-        "disk_total_bytes",
-        s.disk_total_bytes.map(|v| v as f64),
-        total,
-        0.001 * 1024f64.powi(4),
-    );
-    let dead = got
-        .nodes
-        .iter()
-        .find(|n| n.alive == Some(false))
-        .expect("the dead node is in the history");
-    assert_eq!(dead.disks.first().map(|d| d.path.as_str()), Some("*"));
-    control(
-        &sim,
-        reqwest::Method::POST,
-        &format!("/clusters/{}/nodes/be1/start", c.spec.name),
-        json!({}),
-    )
-    .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    for c in &sim.clusters {
+        let ver = c.spec.version;
+        let mut col = ClusterCollector::new(target(c, 0), cfg()).expect("collector");
+        let (_, _, a0) = collect(c, &mut col).await;
+        control(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/clusters/{}/nodes/be1/stop", c.spec.name),
+            json!({}),
+        )
+        .await;
         sim.clock.advance(30_000);
-        let got = col.collect_once(c.clock.now_ms()).await;
-        if got.status.outcome == Outcome::Ok {
-            assert_eq!(got.snapshot.be_node_alive, Some(3));
-            break;
-        }
+        let (b1, got, t) = collect(c, &mut col).await;
+        let s = &got.snapshot;
+        assert_eq!(got.status.outcome, Outcome::Partial, "{ver}");
         assert!(
-            std::time::Instant::now() < deadline,
-            "never recovered: {:?}",
+            got.status
+                .errors
+                .iter()
+                .any(|e| e.source.starts_with("be ") && e.error.contains("not alive")),
+            "{ver}: {:?}",
             got.status.errors
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            (s.be_node_total, s.be_node_alive),
+            (Some(3), Some(2)),
+            "{ver}"
+        );
+        // Averages over the alive BEs only: the stopped one's stale MemUsedPct/CpuUsedPct are out.
+        close(
+            &format!("{ver} mem_usage_pct"),
+            s.mem_usage_pct,
+            f(&t["summary"]["mem_used_pct_avg_alive"]),
+            0.01,
+        );
+        let cpu = cpu_from_jiffies(&a0, &b1);
+        assert_eq!(cpu.len(), 2);
+        close(
+            &format!("{ver} cpu_usage_pct"),
+            s.cpu_usage_pct,
+            cpu.iter().sum::<f64>() / 2.0,
+            1e-6,
+        );
+        // Disks: the dead BE falls back to SHOW BACKENDS (3 decimals of TB), the others are exact.
+        let total = f(&t["summary"]["disk_total_bytes"]);
+        close(
+            &format!("{ver} disk_total_bytes"),
+            s.disk_total_bytes.map(|v| v as f64),
+            total,
+            0.001 * 1024f64.powi(4),
+        );
+        let dead = got
+            .nodes
+            .iter()
+            .find(|n| n.alive == Some(false))
+            .expect("the dead node is in the history");
+        assert_eq!(dead.disks.first().map(|d| d.path.as_str()), Some("*"));
+        control(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/clusters/{}/nodes/be1/start", c.spec.name),
+            json!({}),
+        )
+        .await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            sim.clock.advance(30_000);
+            let got = col.collect_once(c.clock.now_ms()).await;
+            if got.status.outcome == Outcome::Ok {
+                assert_eq!(got.snapshot.be_node_alive, Some(3));
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{ver} never recovered: {:?}",
+                got.status.errors
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        col.close().await;
     }
-    col.close().await;
     sim.shutdown();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fe_restart_leader_move_and_failover_keep_the_figures_sane() {
     let sim = sim(
-        &["3.3", "3.5"],
+        VERSIONS,
         Shape {
             fes: 3,
             bes: 2,
@@ -409,14 +421,13 @@ async fn fe_restart_leader_move_and_failover_keep_the_figures_sane() {
         )
         .await;
         sim.clock.advance(30_000);
-        let (b, got, a) = collect(c, &mut col).await;
+        let (_, got, a) = collect(c, &mut col).await;
         let high = sum_fe(&a, "query_total");
         let q = got.snapshot.query_total.expect("query_total known");
         assert!(
             q >= 0 && (q as f64) < 30.0 * 60.0,
             "{ver}: {q} after a restart (lifetime total {high})"
         );
-        let _ = b;
         // Move the leader: transactions continue, counted on the new leader.
         control(
             &sim,
@@ -467,8 +478,10 @@ async fn fe_restart_leader_move_and_failover_keep_the_figures_sane() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_endpoints_null_their_fields_and_spare_other_clusters() {
+    // Every version twice: a faulted cluster and a healthy one beside it.
+    let pairs: Vec<&str> = VERSIONS.iter().flat_map(|v| [*v, *v]).collect();
     let sim = sim(
-        &["3.3", "3.3"],
+        &pairs,
         Shape {
             fes: 1,
             bes: 2,
@@ -476,72 +489,74 @@ async fn broken_endpoints_null_their_fields_and_spare_other_clusters() {
         },
     )
     .await;
-    let (bad, good) = (&sim.clusters[0], &sim.clusters[1]);
-    let mut col_bad = ClusterCollector::new(target(bad, 0), cfg()).expect("collector");
-    let mut col_good = ClusterCollector::new(target(good, 0), cfg()).expect("collector");
-    col_bad.collect_once(bad.clock.now_ms()).await;
-    col_good.collect_once(good.clock.now_ms()).await;
-    let faults = |node: &str, body: Value| {
-        let path = format!("/clusters/{}/nodes/{node}/faults", bad.spec.name);
-        let sim = &sim;
-        async move { control(sim, reqwest::Method::PUT, &path, body).await }
-    };
-    faults("be0", json!({"http_delay_ms": 3000})).await;
-    faults("be1", json!({"http": "garbage"})).await;
-    faults("fe0", json!({"http": "error500"})).await;
-    control(
-        &sim,
-        reqwest::Method::PUT,
-        &format!("/clusters/{}/show_fault", bad.spec.name),
-        json!({"corrupt": true}),
-    )
-    .await;
-    sim.clock.advance(30_000);
-    let (r_bad, r_good) = tokio::join!(
-        col_bad.collect_once(bad.clock.now_ms()),
-        col_good.collect_once(good.clock.now_ms())
-    );
-    let s = &r_bad.snapshot;
-    assert_eq!(r_bad.status.outcome, Outcome::Partial);
-    let sources: Vec<&str> = r_bad
-        .status
-        .errors
-        .iter()
-        .map(|e| e.source.as_str())
-        .collect();
-    let errs = format!("{:?}", r_bad.status.errors);
-    assert!(errs.contains("timed out"), "slow BE: {errs}");
-    assert!(
-        errs.contains("not a metrics exposition"),
-        "garbage BE: {errs}"
-    );
-    assert!(errs.contains("HTTP 500"), "failing FE: {errs}");
-    assert!(errs.contains("TabletNum"), "malformed SHOW value: {errs}");
-    assert!(sources.iter().any(|s| s.starts_with("SHOW BACKENDS")));
-    // FE /metrics failed: everything that comes only from it is unknown, not zero.
-    assert_eq!(s.query_total, None);
-    assert_eq!(s.qps, None);
-    assert_eq!(s.query_latency_p99, None);
-    assert_eq!(
-        s.total_tablet_count, None,
-        "a malformed TabletNum makes the sum unknown"
-    );
-    // SQL still answered: node counts are known.
-    assert_eq!(s.be_node_total, Some(2));
-    assert!(
-        r_bad.status.duration_ms < 5_000,
-        "the slow endpoint is cut at its timeout"
-    );
-    // The other cluster did not notice.
-    assert_eq!(
-        r_good.status.outcome,
-        Outcome::Ok,
-        "{:?}",
-        r_good.status.errors
-    );
-    assert!(r_good.snapshot.qps.is_some() && r_good.snapshot.total_tablet_count.is_some());
-    col_bad.close().await;
-    col_good.close().await;
+    for pair in sim.clusters.chunks(2) {
+        let (bad, good) = (&pair[0], &pair[1]);
+        let mut col_bad = ClusterCollector::new(target(bad, 0), cfg()).expect("collector");
+        let mut col_good = ClusterCollector::new(target(good, 0), cfg()).expect("collector");
+        col_bad.collect_once(bad.clock.now_ms()).await;
+        col_good.collect_once(good.clock.now_ms()).await;
+        let faults = |node: &str, body: Value| {
+            let path = format!("/clusters/{}/nodes/{node}/faults", bad.spec.name);
+            let sim = &sim;
+            async move { control(sim, reqwest::Method::PUT, &path, body).await }
+        };
+        faults("be0", json!({"http_delay_ms": 3000})).await;
+        faults("be1", json!({"http": "garbage"})).await;
+        faults("fe0", json!({"http": "error500"})).await;
+        control(
+            &sim,
+            reqwest::Method::PUT,
+            &format!("/clusters/{}/show_fault", bad.spec.name),
+            json!({"corrupt": true}),
+        )
+        .await;
+        sim.clock.advance(30_000);
+        let (r_bad, r_good) = tokio::join!(
+            col_bad.collect_once(bad.clock.now_ms()),
+            col_good.collect_once(good.clock.now_ms())
+        );
+        let s = &r_bad.snapshot;
+        assert_eq!(r_bad.status.outcome, Outcome::Partial);
+        let sources: Vec<&str> = r_bad
+            .status
+            .errors
+            .iter()
+            .map(|e| e.source.as_str())
+            .collect();
+        let errs = format!("{:?}", r_bad.status.errors);
+        assert!(errs.contains("timed out"), "slow BE: {errs}");
+        assert!(
+            errs.contains("not a metrics exposition"),
+            "garbage BE: {errs}"
+        );
+        assert!(errs.contains("HTTP 500"), "failing FE: {errs}");
+        assert!(errs.contains("TabletNum"), "malformed SHOW value: {errs}");
+        assert!(sources.iter().any(|s| s.starts_with("SHOW BACKENDS")));
+        // FE /metrics failed: everything that comes only from it is unknown, not zero.
+        assert_eq!(s.query_total, None);
+        assert_eq!(s.qps, None);
+        assert_eq!(s.query_latency_p99, None);
+        assert_eq!(
+            s.total_tablet_count, None,
+            "a malformed TabletNum makes the sum unknown"
+        );
+        // SQL still answered: node counts are known.
+        assert_eq!(s.be_node_total, Some(2));
+        assert!(
+            r_bad.status.duration_ms < 5_000,
+            "the slow endpoint is cut at its timeout"
+        );
+        // The other cluster did not notice.
+        assert_eq!(
+            r_good.status.outcome,
+            Outcome::Ok,
+            "{:?}",
+            r_good.status.errors
+        );
+        assert!(r_good.snapshot.qps.is_some() && r_good.snapshot.total_tablet_count.is_some());
+        col_bad.close().await;
+        col_good.close().await;
+    }
     sim.shutdown();
 }
 
