@@ -99,9 +99,8 @@ async fn cluster(ctx: &Ctx, id: &str) -> Result<ClusterRecord, ApiError> {
         .parse()
         .map_err(|_| ApiError::bad(format!("cluster id {id:?} is not a number")))?;
     let store = ctx.store.clone();
-    let all = blocking(move || store.list_clusters()).await?;
-    all.into_iter()
-        .find(|c| c.id == id)
+    blocking(move || store.cluster_by_id(id))
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no cluster with id {id}")))
 }
 

@@ -97,6 +97,7 @@ pub trait Store: Send + Sync + 'static {
     /// Ordered by name.
     fn list_clusters(&self) -> Result<Vec<ClusterRecord>, StoreError>;
     fn cluster_by_name(&self, name: &str) -> Result<Option<ClusterRecord>, StoreError>;
+    fn cluster_by_id(&self, id: i64) -> Result<Option<ClusterRecord>, StoreError>;
     fn cluster_password(
         &self,
         cluster_id: i64,

@@ -366,6 +366,25 @@ fn cluster_ids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
 
 // ---------------------------------------------------------------------------------------------
 
+impl SqliteStore {
+    /// The cluster whose `column` (a fixed column name, never user input) equals `key`.
+    fn one_cluster(
+        &self,
+        column: &str,
+        key: rusqlite::types::Value,
+    ) -> Result<Option<ClusterRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {CLUSTER_COLUMNS} FROM clusters WHERE {column} = ?1"
+        ))?;
+        let mut rows = stmt.query([key])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(decode_cluster(row)?)),
+            None => Ok(None),
+        }
+    }
+}
+
 impl Store for SqliteStore {
     fn add_cluster(&self, c: &NewCluster) -> Result<ClusterRecord, StoreError> {
         let conn = self.conn();
@@ -412,15 +431,11 @@ impl Store for SqliteStore {
     }
 
     fn cluster_by_name(&self, name: &str) -> Result<Option<ClusterRecord>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {CLUSTER_COLUMNS} FROM clusters WHERE name = ?1"
-        ))?;
-        let mut rows = stmt.query([name])?;
-        match rows.next()? {
-            Some(row) => Ok(Some(decode_cluster(row)?)),
-            None => Ok(None),
-        }
+        self.one_cluster("name", rusqlite::types::Value::Text(name.to_string()))
+    }
+
+    fn cluster_by_id(&self, id: i64) -> Result<Option<ClusterRecord>, StoreError> {
+        self.one_cluster("id", rusqlite::types::Value::Integer(id))
     }
 
     fn cluster_password(&self, cluster_id: i64) -> Result<Option<SecretString>, StoreError> {
