@@ -9,3 +9,4 @@ pub mod model;
 pub mod starrocks;
 pub mod startup;
 pub mod store;
+pub mod telemetry;

@@ -228,35 +228,23 @@ fn cluster(command: ClusterCommand) -> anyhow::Result<()> {
 
 /// `cluster test`: what works and what fails, one line each; non-zero exit if anything failed.
 async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
-    let mut c = ClusterCollector::new(target.clone(), config.collector.clone())?;
-    let version = match c.probe().await {
-        Ok(v) => v,
-        Err(e) => bail!(
-            "{}: cannot log in to {}:{} as {}: {e}",
+    let check = collector::check_connection(target.clone(), config.collector.clone()).await;
+    let Some(version) = &check.version else {
+        bail!(
+            "{}: cannot log in to {}:{} as {}: {}",
             target.name,
             target.fe_host,
             target.fe_query_port,
-            target.user
-        ),
+            target.user,
+            check.login_error.as_deref().unwrap_or("unknown error")
+        );
     };
     println!(
         "ok    login {}:{} as {} — StarRocks {version}",
         target.fe_host, target.fe_query_port, target.user
     );
-    let collected = c.collect_once(chrono::Utc::now().timestamp_millis()).await;
-    c.close().await;
-    // A node's line fails if it is not alive or if any of its sources (SQL, /metrics) failed.
-    let node_errors = |host: &str| {
-        collected
-            .status
-            .errors
-            .iter()
-            .filter(|e| e.source.contains(host))
-            .count()
-    };
-    for n in &collected.nodes {
+    for n in &check.nodes {
         let kind = n.kind.map(|k| k.as_str()).unwrap_or("?");
-        let ok = n.alive == Some(true) && node_errors(&n.host) == 0;
         let state = match n.alive {
             Some(true) => "alive",
             Some(false) => "DEAD",
@@ -264,25 +252,22 @@ async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
         };
         println!(
             "{:<6}{kind} {} {} {state}",
-            if ok { "ok" } else { "FAIL" },
+            if n.ok { "ok" } else { "FAIL" },
             n.node_id,
             n.host
         );
     }
-    for e in &collected.status.errors {
+    for e in &check.errors {
         println!("FAIL  {}: {}", e.source, e.error);
     }
-    if !collected.status.errors.is_empty() {
+    if !check.ok {
         bail!(
             "{}: {} problem(s) found",
             target.name,
-            collected.status.errors.len()
+            check.errors.len() + check.nodes.iter().filter(|n| !n.ok).count()
         );
     }
-    println!(
-        "all {} nodes and their endpoints answer",
-        collected.nodes.len()
-    );
+    println!("all {} nodes and their endpoints answer", check.nodes.len());
     Ok(())
 }
 
@@ -360,13 +345,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, database = %config.database.display(), "starmon serving");
     let cancel = CancellationToken::new();
-    let config = Arc::new(config);
-    let collector = tokio::spawn(collector::run(
-        store.clone(),
-        config.clone(),
-        cancel.clone(),
-    ));
-    let app = crate::api::router(store.clone(), config.tz()?);
+    let (app, collector) = start(store, Arc::new(config), cancel.clone())?;
     let stop = cancel.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -379,6 +358,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     Ok(())
+}
+
+/// Starts the collector in the background and builds the HTTP application over the same store.
+pub fn start(
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+    cancel: CancellationToken,
+) -> anyhow::Result<(axum::Router, tokio::task::JoinHandle<()>)> {
+    let telemetry = Arc::new(crate::telemetry::Telemetry::new());
+    let changes = Arc::new(collector::Changes::default());
+    let state =
+        crate::api::ApiState::new(store.clone(), &config, telemetry.clone(), changes.clone())?;
+    let collector = tokio::spawn(collector::run(store, config, telemetry, changes, cancel));
+    Ok((crate::api::router(state), collector))
 }
 
 async fn shutdown_signal() {

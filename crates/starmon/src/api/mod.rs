@@ -1,6 +1,12 @@
-//! The HTTP API over the stored history (a first part of issue 4): clusters, the latest
-//! snapshot, downsampled metric history, collection status history and the capacity forecast.
-//! Every user input error is a 400 naming the parameter; an unknown cluster is a 404.
+//! The HTTP API: clusters (CRUD and connection tests), the real-time overview, the latest
+//! snapshot and nodes, downsampled metric history (detail, then daily rollups beyond the detail
+//! retention), collection status history, computed KPIs with period-over-period change, the
+//! capacity forecast, and starmon's own Prometheus metrics.
+//! Every user input error is a 4xx naming the parameter; an unknown cluster is a 404.
+
+mod clusters;
+mod computed;
+mod live;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -8,38 +14,108 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::collector::Changes;
+use crate::config::CollectorConfig;
 use crate::forecast::{self, DailyUsage, FLOOD_STAGE, HIGH_WATERMARK};
 use crate::model::{ClusterRecord, NodeSample, Snapshot};
-use crate::store::{Store, StoreError};
+use crate::starrocks::client::Http;
+use crate::store::{DailySnapshot, Store, StoreError};
+use crate::telemetry::Telemetry;
+pub use live::{LiveService, OVERVIEW_TTL};
 
 /// The most points one history request may return.
 pub const MAX_POINTS: u64 = 10_000;
 const DEFAULT_POINTS: u64 = 1_000;
 
+/// What the handlers share.
 #[derive(Clone)]
-struct Ctx {
-    store: Arc<dyn Store>,
-    tz: chrono_tz::Tz,
+pub struct ApiState {
+    pub store: Arc<dyn Store>,
+    pub tz: chrono_tz::Tz,
+    /// Detail rows older than this are gone; history before it comes from the daily rollups.
+    pub detail_retention_ms: i64,
+    pub collector: CollectorConfig,
+    pub http: Http,
+    pub live: Arc<LiveService>,
+    pub telemetry: Arc<Telemetry>,
+    pub changes: Arc<Changes>,
 }
 
-pub fn router(store: Arc<dyn Store>, tz: chrono_tz::Tz) -> Router {
+impl ApiState {
+    /// The state for `config`, with fresh telemetry and change notifications unless given.
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: &crate::config::Config,
+        telemetry: Arc<Telemetry>,
+        changes: Arc<Changes>,
+    ) -> anyhow::Result<ApiState> {
+        Ok(ApiState {
+            store,
+            tz: config.tz()?,
+            detail_retention_ms: i64::from(config.retention.detail_days) * 86_400_000,
+            collector: config.collector.clone(),
+            http: Http::new(config.collector.http_timeout())?,
+            live: Arc::new(LiveService::new(OVERVIEW_TTL)),
+            telemetry,
+            changes,
+        })
+    }
+}
+
+type Ctx = ApiState;
+
+pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/api/v1/clusters", get(clusters))
+        .route("/metrics", get(own_metrics))
+        .route("/api/v1/clusters", get(clusters).post(clusters::create))
+        .route("/api/v1/clusters/test", post(clusters::test_new))
+        .route(
+            "/api/v1/clusters/{id}",
+            get(clusters::one).delete(clusters::remove),
+        )
+        .route(
+            "/api/v1/clusters/{id}/test",
+            post(clusters::test_registered),
+        )
+        .route("/api/v1/clusters/{id}/overview", get(live::overview))
         .route("/api/v1/clusters/{id}/latest", get(latest))
+        .route("/api/v1/clusters/{id}/nodes", get(live::nodes))
         .route("/api/v1/clusters/{id}/metrics", get(metrics))
         .route("/api/v1/clusters/{id}/status", get(status))
+        .route("/api/v1/clusters/{id}/kpis", get(computed::kpis))
         .route("/api/v1/clusters/{id}/capacity", get(capacity))
         .route("/api/v1/clusters/{id}/daily", get(daily))
         .route(
             "/api/v1/clusters/{id}/nodes/{node}/metrics",
             get(node_metrics),
         )
-        .with_state(Ctx { store, tz })
+        .with_state(state)
+}
+
+/// `GET /metrics`: starmon's own metrics in the Prometheus text format.
+async fn own_metrics(State(ctx): State<Ctx>) -> Response {
+    let store = ctx.store.clone();
+    let (size, clusters) = tokio::task::spawn_blocking(move || {
+        (
+            store.size_bytes().ok(),
+            store.list_clusters().ok().map(|c| c.len()),
+        )
+    })
+    .await
+    .unwrap_or((None, None));
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        ctx.telemetry.encode(size, clusters),
+    )
+        .into_response()
 }
 
 /// 4xx with a message saying what was wrong; 5xx generic to the client and logged in full.
@@ -285,7 +361,26 @@ fn downsample(
     json!({"from": hq.from, "to": hq.to, "step_seconds": hq.step_ms / 1000, "series": series})
 }
 
+/// The daily rollup figure that stands for a snapshot metric beyond the detail retention. Only
+/// figures of the same unit: a per-interval increase has no daily equivalent on the same scale.
+fn daily_equivalent(d: &DailySnapshot, name: &str) -> Option<f64> {
+    match name {
+        "qps" => d.avg_qps,
+        "query_latency_p95" => d.avg_p95_latency,
+        "disk_usage_pct" => d.avg_disk_usage_pct,
+        "cpu_usage_pct" => d.avg_cpu_usage_pct,
+        "max_disk_used_pct" => d.max_disk_used_pct,
+        "total_data_bytes" => d.total_data_bytes.map(|v| v as f64),
+        "total_tablet_count" => d.total_tablet_count.map(|v| v as f64),
+        "total_table_count" => d.total_table_count.map(|v| v as f64),
+        "total_database_count" => d.total_database_count.map(|v| v as f64),
+        _ => None,
+    }
+}
+
 /// `GET /api/v1/clusters/{id}/metrics?names=qps,query_latency_p99&from=&to=&step=&points=`.
+/// Where the range reaches back past the detail retention, the days before it are served from
+/// the daily rollups (one point per day at its local start, for the metrics that have one).
 async fn metrics(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -294,10 +389,46 @@ async fn metrics(
     let hq = history_query(&q, &numeric_names::<Snapshot>(&["collected_at"]))?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
-    let (from, to) = (hq.from, hq.to);
-    let rows = blocking(move || store.snapshots(c.id, from, to)).await?;
-    let mut body = downsample(&hq, rows.iter().map(|s| (s.collected_at, fields(s))));
+    let (from, to, tz) = (hq.from, hq.to, ctx.tz);
+    let cutoff = now_ms() - ctx.detail_retention_ms;
+    let (days, rows, detail_from) = blocking(move || {
+        let mut days = Vec::new();
+        let mut detail_from = from;
+        if from < cutoff {
+            // Whole days from the rollups up to the first midnight after the cutoff (the day
+            // the cutoff falls in has lost part of its detail), the detail after it.
+            let boundary_date = crate::store::local_date(tz, cutoff)? + chrono::Days::new(1);
+            let boundary = crate::store::day_start_ms(tz, boundary_date)?;
+            detail_from = boundary.max(from);
+            let daily_until = boundary.min(to);
+            let first = crate::store::local_date(tz, from)?;
+            for d in store.daily(c.id, first, boundary_date)? {
+                let start = crate::store::day_start_ms(tz, d.date)?;
+                if start < daily_until {
+                    days.push((start.max(from), d));
+                }
+            }
+        }
+        let rows = if detail_from < to {
+            store.snapshots(c.id, detail_from, to)?
+        } else {
+            Vec::new()
+        };
+        Ok((days, rows, detail_from))
+    })
+    .await?;
+    let daily_points = days.iter().map(|(start, d)| {
+        let m: serde_json::Map<String, Value> = hq
+            .names
+            .iter()
+            .filter_map(|n| Some((n.clone(), json!(daily_equivalent(d, n)?))))
+            .collect();
+        (*start, m)
+    });
+    let detail_points = rows.iter().map(|s| (s.collected_at, fields(s)));
+    let mut body = downsample(&hq, daily_points.chain(detail_points));
     body["cluster_id"] = json!(c.id);
+    body["detail_from"] = json!(detail_from);
     Ok(Json(body))
 }
 

@@ -2,6 +2,8 @@
 //! what answered into a snapshot, node samples and a status. A failing source leaves its fields
 //! NULL and an entry in the status; it never discards what others returned.
 
+mod live;
+
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,8 @@ use crate::model::{
 use crate::starrocks::client::{Http, ScrapeError, SqlConn};
 use crate::starrocks::prom::Exposition;
 use crate::starrocks::values::{parse_bool, parse_bytes, parse_int, parse_pct, Rows};
+
+pub use live::{LiveDetails, MAX_DATABASES, MAX_ENTRIES};
 
 /// Where and as whom to reach a cluster.
 #[derive(Debug, Clone)]

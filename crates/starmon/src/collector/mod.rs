@@ -2,13 +2,14 @@
 //! in concurrency, results written to the store; plus the periodic rollup and retention task.
 
 pub mod arith;
+pub mod check;
 pub mod collect;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn, Instrument};
@@ -17,10 +18,34 @@ use crate::config::Config;
 use crate::model::{ClusterRecord, CollectionStatus, Outcome, SourceError};
 use crate::starrocks::client::Http;
 use crate::store::Store;
-pub use collect::{ClusterCollector, Collected, Target};
+use crate::telemetry::Telemetry;
+pub use check::{check_connection, ConnectionCheck, NodeCheck};
+pub use collect::{ClusterCollector, Collected, LiveDetails, Target};
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// Clusters added, edited or removed while running (e.g. over the API): the collector restarts
+/// their tasks at once instead of at its next periodic look.
+#[derive(Default)]
+pub struct Changes {
+    ids: Mutex<HashSet<i64>>,
+    notify: Notify,
+}
+
+impl Changes {
+    pub fn cluster_changed(&self, id: i64) {
+        self.ids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id);
+        self.notify.notify_one();
+    }
+
+    fn take(&self) -> HashSet<i64> {
+        std::mem::take(&mut *self.ids.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 /// Collects one cluster forever (until `cancel`), one collection per interval.
@@ -30,6 +55,7 @@ async fn cluster_loop(
     config: Arc<Config>,
     limiter: Arc<Semaphore>,
     http: Http,
+    telemetry: Arc<Telemetry>,
     cancel: CancellationToken,
 ) {
     let password = match store.cluster_password(record.id) {
@@ -86,6 +112,12 @@ async fn cluster_loop(
                 }
             }
         };
+        telemetry.collection(
+            &record.name,
+            collected.status.outcome,
+            collected.status.duration_ms as f64 / 1000.0,
+            collected.status.errors.len(),
+        );
         if collected.status.outcome != Outcome::Ok {
             let sources: Vec<&str> = collected
                 .status
@@ -107,8 +139,14 @@ async fn cluster_loop(
         .await;
         match written {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => warn!(error = %e, "cannot store the collection"),
-            Err(e) => warn!(error = %e, "store task failed"),
+            Ok(Err(e)) => {
+                telemetry.store_write_failed();
+                warn!(error = %e, "cannot store the collection");
+            }
+            Err(e) => {
+                telemetry.store_write_failed();
+                warn!(error = %e, "store task failed");
+            }
         }
     }
     collector.close().await;
@@ -149,8 +187,14 @@ async fn maintenance_loop(store: Arc<dyn Store>, config: Arc<Config>, cancel: Ca
 }
 
 /// Runs the collector until `cancel`: keeps one task per registered cluster (picking up clusters
-/// added or removed while running) and the maintenance task.
-pub async fn run(store: Arc<dyn Store>, config: Arc<Config>, cancel: CancellationToken) {
+/// added, edited or removed while running) and the maintenance task.
+pub async fn run(
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+    telemetry: Arc<Telemetry>,
+    changes: Arc<Changes>,
+    cancel: CancellationToken,
+) {
     let limiter = Arc::new(Semaphore::new(config.collector.concurrency));
     let http = match Http::new(config.collector.http_timeout()) {
         Ok(h) => h,
@@ -170,6 +214,13 @@ pub async fn run(store: Arc<dyn Store>, config: Arc<Config>, cancel: Cancellatio
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = sync.tick() => {}
+            _ = changes.notify.notified() => {}
+        }
+        // An edited cluster (new address, user or password) starts over with a new task.
+        for id in changes.take() {
+            if let Some((token, _)) = tasks.remove(&id) {
+                token.cancel();
+            }
         }
         let s = store.clone();
         let clusters = match tokio::task::spawn_blocking(move || s.list_clusters()).await {
@@ -201,6 +252,7 @@ pub async fn run(store: Arc<dyn Store>, config: Arc<Config>, cancel: Cancellatio
                     config.clone(),
                     limiter.clone(),
                     http.clone(),
+                    telemetry.clone(),
                     token.clone(),
                 )
                 .instrument(span),

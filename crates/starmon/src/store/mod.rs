@@ -115,6 +115,9 @@ pub trait Store: Send + Sync + 'static {
         status: &CollectionStatus,
     ) -> Result<(), StoreError>;
     fn latest_snapshot(&self, cluster_id: i64) -> Result<Option<Snapshot>, StoreError>;
+    /// The latest snapshot of a collection that did not fail outright: what to show when the
+    /// cluster cannot be asked.
+    fn latest_usable_snapshot(&self, cluster_id: i64) -> Result<Option<Snapshot>, StoreError>;
     /// Snapshots with from_ms <= collected_at < to_ms, oldest first.
     fn snapshots(
         &self,
@@ -137,6 +140,9 @@ pub trait Store: Send + Sync + 'static {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<(i64, NodeSample)>, StoreError>;
+    /// Every node of the most recent collection that listed nodes, with its disks, and that
+    /// collection's instant; `None` when the cluster has no node samples.
+    fn latest_nodes(&self, cluster_id: i64) -> Result<Option<(i64, Vec<NodeSample>)>, StoreError>;
     /// Writes the daily rollup of every complete local day (in `tz`) that has detail rows and no
     /// rollup yet, for every cluster: catches up any number of missed days; running it twice
     /// changes nothing. A day is complete when `now_ms` is past the next local midnight.

@@ -278,6 +278,16 @@ static SELECT_LATEST_SNAPSHOT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+static SELECT_LATEST_USABLE_SNAPSHOT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM metrics_snapshots s WHERE cluster_id = ?1
+         AND NOT EXISTS (SELECT 1 FROM collection_status c WHERE c.cluster_id = s.cluster_id
+                         AND c.collected_at = s.collected_at AND c.outcome = 'failed')
+         ORDER BY collected_at DESC LIMIT 1",
+        SNAPSHOT_COLUMNS.join(", ")
+    )
+});
+
 /// The columns before the measured ones in INSERT_NODE / SELECT_NODES.
 const NODE_FIXED: &str = "cluster_id, collected_at, node_id, kind, host, alive, role";
 
@@ -286,6 +296,15 @@ static INSERT_NODE: LazyLock<String> = LazyLock::new(|| {
         "INSERT INTO node_samples ({NODE_FIXED}, {}) VALUES ({})",
         NODE_COLUMNS.join(", "),
         placeholders(NODE_COLUMNS.len() + 7)
+    )
+});
+
+static SELECT_NODES_AT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {NODE_FIXED}, {} FROM node_samples
+         WHERE cluster_id = ?1 AND collected_at = ?2
+         ORDER BY kind, node_id",
+        NODE_COLUMNS.join(", ")
     )
 });
 
@@ -570,6 +589,16 @@ impl Store for SqliteStore {
         }
     }
 
+    fn latest_usable_snapshot(&self, cluster_id: i64) -> Result<Option<Snapshot>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&SELECT_LATEST_USABLE_SNAPSHOT)?;
+        let mut rows = stmt.query([cluster_id])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(decode_snapshot(row)?)),
+            None => Ok(None),
+        }
+    }
+
     fn snapshots(
         &self,
         cluster_id: i64,
@@ -670,6 +699,55 @@ impl Store for SqliteStore {
             }
         }
         Ok(out)
+    }
+
+    fn latest_nodes(&self, cluster_id: i64) -> Result<Option<(i64, Vec<NodeSample>)>, StoreError> {
+        let conn = self.conn();
+        let at: Option<i64> = conn
+            .prepare_cached("SELECT MAX(collected_at) FROM node_samples WHERE cluster_id = ?1")?
+            .query_row([cluster_id], |r| r.get(0))?;
+        let Some(at) = at else { return Ok(None) };
+        let mut nodes: Vec<NodeSample> = Vec::new();
+        {
+            let mut stmt = conn.prepare_cached(&SELECT_NODES_AT)?;
+            let mut rows = stmt.query(params![cluster_id, at])?;
+            while let Some(row) = rows.next()? {
+                let mut n = NodeSample {
+                    node_id: row.get(2)?,
+                    kind: decode_kind(row.get(3)?)?,
+                    host: row.get(4)?,
+                    alive: row.get(5)?,
+                    role: row.get(6)?,
+                    ..NodeSample::default()
+                };
+                read_node(row, 7, &mut n)?;
+                nodes.push(n);
+            }
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT node_id, path, total_bytes, avail_bytes, data_used_bytes FROM node_disks
+             WHERE cluster_id = ?1 AND collected_at = ?2 ORDER BY node_id, path",
+        )?;
+        let mut rows = stmt.query(params![cluster_id, at])?;
+        while let Some(row) = rows.next()? {
+            let node_id: String = row.get(0)?;
+            let disk = DiskPath {
+                path: row.get(1)?,
+                total_bytes: row.get(2)?,
+                avail_bytes: row.get(3)?,
+                data_used_bytes: row.get(4)?,
+            };
+            match nodes.iter_mut().find(|n| n.node_id == node_id) {
+                Some(n) => n.disks.push(disk),
+                None => {
+                    return Err(StoreError::Corrupt(format!(
+                        "disk {:?} of node {node_id:?} at {at} has no node sample",
+                        disk.path
+                    )))
+                }
+            }
+        }
+        Ok(Some((at, nodes)))
     }
 
     fn rollup_daily(&self, tz: Tz, now_ms: i64) -> Result<RollupReport, StoreError> {

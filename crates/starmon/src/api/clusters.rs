@@ -1,0 +1,182 @@
+//! Clusters over the API: register, read, edit, remove, and test a connection. The password is
+//! write-only: accepted on create and edit, never in a response.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{blocking, cluster, ApiError, ApiResult, Ctx};
+use crate::collector::{check_connection, Target};
+use crate::model::NewCluster;
+use crate::store::StoreError;
+
+/// The longest cluster name, host or user accepted.
+const MAX_TEXT: usize = 255;
+
+/// A JSON body, or a 400 that says what is wrong with it (axum's own rejection is plain text).
+pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(v)| v).map_err(|e| match e {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::bad("the body must be JSON with Content-Type: application/json")
+        }
+        other => ApiError::bad(format!("body: {}", other.body_text())),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewClusterBody {
+    name: String,
+    fe_host: String,
+    fe_query_port: u16,
+    fe_http_port: u16,
+    user: String,
+    password: String,
+    /// Log in before registering (default true); a cluster that does not answer is refused.
+    #[serde(default)]
+    test: Option<bool>,
+}
+
+pub(super) fn check_text(name: &str, v: &str) -> Result<(), ApiError> {
+    if v.trim().is_empty() {
+        return Err(ApiError::bad(format!("{name} cannot be empty")));
+    }
+    if v.len() > MAX_TEXT {
+        return Err(ApiError::bad(format!(
+            "{name} is longer than {MAX_TEXT} bytes"
+        )));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ApiError::bad(format!(
+            "{name} cannot contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn check_port(name: &str, p: u16) -> Result<(), ApiError> {
+    if p == 0 {
+        return Err(ApiError::bad(format!("{name} must be between 1 and 65535")));
+    }
+    Ok(())
+}
+
+impl NewClusterBody {
+    fn validate(self) -> Result<(NewCluster, bool), ApiError> {
+        check_text("name", &self.name)?;
+        check_text("fe_host", &self.fe_host)?;
+        check_text("user", &self.user)?;
+        check_port("fe_query_port", self.fe_query_port)?;
+        check_port("fe_http_port", self.fe_http_port)?;
+        Ok((
+            NewCluster {
+                name: self.name.trim().to_string(),
+                fe_host: self.fe_host.trim().trim_matches(['[', ']']).to_string(),
+                fe_query_port: self.fe_query_port,
+                fe_http_port: self.fe_http_port,
+                user: self.user,
+                password: SecretString::from(self.password),
+            },
+            self.test.unwrap_or(true),
+        ))
+    }
+}
+
+fn target(c: &NewCluster) -> Target {
+    Target {
+        name: c.name.clone(),
+        fe_host: c.fe_host.clone(),
+        fe_query_port: c.fe_query_port,
+        fe_http_port: c.fe_http_port,
+        user: c.user.clone(),
+        password: c.password.clone(),
+    }
+}
+
+/// `POST /api/v1/clusters`: registers a cluster (after a login test unless `"test": false`);
+/// 201 with the record, 409 for a taken name, 422 when the cluster does not answer.
+pub(super) async fn create(
+    State(ctx): State<Ctx>,
+    b: Result<Json<NewClusterBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (new, test) = body(b)?.validate()?;
+    if test {
+        let check = check_connection(target(&new), ctx.collector.clone()).await;
+        if let Some(e) = check.login_error {
+            return Err(ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: format!(
+                    "cannot log in to {}:{} as {}: {e} (send \"test\": false to register anyway)",
+                    new.fe_host, new.fe_query_port, new.user
+                ),
+            });
+        }
+    }
+    let store = ctx.store.clone();
+    let name = new.name.clone();
+    let record = tokio::task::spawn_blocking(move || store.add_cluster(&new))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError {
+                status: StatusCode::CONFLICT,
+                message: format!("a cluster named {name:?} is already registered"),
+            },
+            other => ApiError::from(other),
+        })?;
+    ctx.changes.cluster_changed(record.id);
+    Ok((StatusCode::CREATED, Json(json!(record))).into_response())
+}
+
+/// `GET /api/v1/clusters/{id}`.
+pub(super) async fn one(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+    let c = cluster(&ctx, &id).await?;
+    Ok(Json(json!(c)))
+}
+
+/// `DELETE /api/v1/clusters/{id}`: the cluster and all its history; 204.
+pub(super) async fn remove(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let name = c.name.clone();
+    let removed = blocking(move || store.remove_cluster(&name)).await?;
+    ctx.live.forget(c.id);
+    ctx.changes.cluster_changed(c.id);
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no cluster with id {}", c.id)))
+    }
+}
+
+/// `POST /api/v1/clusters/test`: tests a cluster that is not registered (same body as create).
+pub(super) async fn test_new(
+    State(ctx): State<Ctx>,
+    b: Result<Json<NewClusterBody>, JsonRejection>,
+) -> ApiResult {
+    let (new, _) = body(b)?.validate()?;
+    let check = check_connection(target(&new), ctx.collector.clone()).await;
+    Ok(Json(json!(check)))
+}
+
+/// `POST /api/v1/clusters/{id}/test`: tests a registered cluster with its stored password.
+pub(super) async fn test_registered(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let cid = c.id;
+    let password = blocking(move || store.cluster_password(cid))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no password stored for cluster {cid}")))?;
+    let check = check_connection(Target::from_record(&c, password), ctx.collector.clone()).await;
+    let mut v: Value = json!(check);
+    v["cluster_id"] = json!(c.id);
+    Ok(Json(v))
+}
