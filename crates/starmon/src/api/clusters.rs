@@ -38,8 +38,8 @@ pub(super) struct NewClusterBody {
     user: String,
     password: String,
     /// Log in before registering (default true); a cluster that does not answer is refused.
-    #[serde(default)]
-    test: Option<bool>,
+    #[serde(default = "yes")]
+    test: bool,
 }
 
 pub(super) fn check_text(name: &str, v: &str) -> Result<(), ApiError> {
@@ -66,6 +66,10 @@ pub(super) fn check_port(name: &str, p: u16) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn yes() -> bool {
+    true
+}
+
 impl NewClusterBody {
     fn validate(self) -> Result<(NewCluster, bool), ApiError> {
         check_text("name", &self.name)?;
@@ -82,7 +86,7 @@ impl NewClusterBody {
                 user: self.user,
                 password: SecretString::from(self.password),
             },
-            self.test.unwrap_or(true),
+            self.test,
         ))
     }
 }

@@ -7,6 +7,7 @@
 mod clusters;
 mod computed;
 mod live;
+pub mod openapi;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -72,6 +73,10 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(own_metrics))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
         .route("/api/v1/clusters", get(clusters).post(clusters::create))
         .route("/api/v1/clusters/test", post(clusters::test_new))
         .route(
