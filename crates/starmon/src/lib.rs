@@ -6,6 +6,7 @@ pub mod collector;
 pub mod config;
 pub mod forecast;
 pub mod model;
+pub mod secretbox;
 pub mod starrocks;
 pub mod startup;
 pub mod store;
