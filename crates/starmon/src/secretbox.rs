@@ -70,36 +70,47 @@ impl SecretBox {
     }
 
     /// Reads the key at `path`, or creates it with fresh random bytes (mode 0600) if there is no
-    /// file. Two processes racing to create it agree: the loser reads the winner's key.
+    /// file. The key is written to a temporary file first and linked into place, so a reader
+    /// never sees a half-written key and two processes racing to create it agree: the loser
+    /// reads the winner's key.
     pub fn load_or_create(path: &Path) -> Result<SecretBox, SecretError> {
         let io = |source| SecretError::Io {
             path: path.to_path_buf(),
             source,
         };
-        match create_new_private(path) {
-            Ok(mut file) => {
-                let key = random_bytes::<KEY_LEN>()?;
-                file.write_all(&key).map_err(io)?;
-                file.sync_all().map_err(io)?;
-                Ok(SecretBox::from_key(&key))
+        if !path.exists() {
+            let key = random_bytes::<KEY_LEN>()?;
+            let mut tmp = path.as_os_str().to_owned();
+            // Unique per attempt, so racers never share (or delete) each other's file.
+            let tag = u64::from_le_bytes(random_bytes::<8>()?);
+            tmp.push(format!(".tmp-{}-{tag:016x}", std::process::id()));
+            let tmp = PathBuf::from(tmp);
+            let written = create_new_private(&tmp).and_then(|mut f| {
+                f.write_all(&key)?;
+                f.sync_all()
+            });
+            let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => return Ok(SecretBox::from_key(&key)),
+                // Another process created it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(e)),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let mut bytes = Vec::with_capacity(KEY_LEN);
-                std::fs::File::open(path)
-                    .and_then(|f| f.take(KEY_LEN as u64 + 1).read_to_end(&mut bytes))
-                    .map_err(io)?;
-                let key: [u8; KEY_LEN] =
-                    bytes
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| SecretError::BadKeyFile {
-                            path: path.to_path_buf(),
-                            len: bytes.len(),
-                        })?;
-                Ok(SecretBox::from_key(&key))
-            }
-            Err(e) => Err(io(e)),
         }
+        let mut bytes = Vec::with_capacity(KEY_LEN);
+        std::fs::File::open(path)
+            .and_then(|f| f.take(KEY_LEN as u64 + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        let key: [u8; KEY_LEN] =
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| SecretError::BadKeyFile {
+                    path: path.to_path_buf(),
+                    len: bytes.len(),
+                })?;
+        Ok(SecretBox::from_key(&key))
     }
 
     /// `v1:<base64(nonce || ciphertext)>` with a fresh random nonce.
@@ -220,6 +231,34 @@ mod tests {
             "hunter2"
         );
         assert_eq!(std::fs::read(&path).expect("read"), bytes, "not rewritten");
+        let entries = std::fs::read_dir(dir.path()).expect("read_dir").count();
+        assert_eq!(entries, 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn processes_racing_to_create_the_key_agree() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = key_path(&dir.path().join("starmon.db"));
+        let sealed: Vec<String> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        SecretBox::load_or_create(&path)
+                            .expect("load or create")
+                            .encrypt(&secret("same"))
+                            .expect("encrypt")
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("join"))
+                .collect()
+        });
+        let one = SecretBox::load_or_create(&path).expect("load");
+        for s in sealed {
+            assert_eq!(one.decrypt(&s).expect("one key").expose_secret(), "same");
+        }
     }
 
     #[test]
