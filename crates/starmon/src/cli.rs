@@ -56,8 +56,72 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Add, list and remove the users who may log in to the API and dashboard.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Create, list and revoke API tokens for scripts (`Authorization: Bearer TOKEN`).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Print the default configuration file, with a comment for every setting.
     Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (the password is read from --password-env or standard input, at least 8
+    /// characters).
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        name: String,
+        /// Read the password from this environment variable instead of standard input.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// List the users.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Remove a user with their sessions and API tokens.
+    Remove {
+        #[command(flatten)]
+        store: StoreArgs,
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (the only time it is shown).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// What the token is for, e.g. the script using it.
+        #[arg(long)]
+        name: String,
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+    },
+    /// List the API tokens (never the tokens themselves).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only this user's tokens.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke an API token by its id (see `token list`).
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        id: i64,
+    },
 }
 
 /// How to reach a cluster; the password comes from an environment variable or standard input,

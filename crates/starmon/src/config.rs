@@ -9,7 +9,8 @@ use serde::Deserialize;
 /// The commented default configuration, printed by `starmon config`.
 pub const DEFAULT_TOML: &str = r#"# starmon configuration. Every key is optional; these are the defaults.
 # Environment variables override the file: STARMON_DATABASE, STARMON_LISTEN, STARMON_TIMEZONE,
-# STARMON_COLLECTOR_INTERVAL_SECS, STARMON_COLLECTOR_CONCURRENCY, STARMON_RETENTION_DETAIL_DAYS, …
+# STARMON_COLLECTOR_INTERVAL_SECS, STARMON_COLLECTOR_CONCURRENCY, STARMON_RETENTION_DETAIL_DAYS,
+# STARMON_AUTH_ENABLED, …
 # (STARMON_<SECTION>_<KEY> in upper case).
 
 # The SQLite database file (created with its directory on first start).
@@ -38,6 +39,13 @@ http_timeout_ms = 5000
 detail_days = 7
 # Days of daily rollups kept.
 daily_days = 30
+
+[auth]
+# Require a login (or an API token) for everything but /healthz. Needs at least one user
+# (`starmon user add NAME`). Without it, starmon only listens on a loopback address.
+enabled = false
+# Hours a login session lasts.
+session_hours = 12
 "#;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -48,6 +56,7 @@ pub struct Config {
     pub timezone: String,
     pub collector: CollectorConfig,
     pub retention: RetentionConfig,
+    pub auth: AuthConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -69,6 +78,32 @@ pub struct RetentionConfig {
     pub daily_days: u32,
 }
 
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Every endpoint but `/healthz` (and the static dashboard pages) needs a session or a token.
+    pub enabled: bool,
+    pub session_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            enabled: false,
+            session_hours: 12,
+        }
+    }
+}
+
+impl AuthConfig {
+    pub fn session_lifetime(&self) -> Duration {
+        Duration::from_secs(self.session_hours.saturating_mul(3600))
+    }
+}
+
+/// The most a session may last: a year.
+const MAX_SESSION_HOURS: u64 = 24 * 366;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -77,6 +112,7 @@ impl Default for Config {
             timezone: "UTC".into(),
             collector: CollectorConfig::default(),
             retention: RetentionConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -213,6 +249,22 @@ impl Config {
                 *slot = num(name, v)?;
             }
         }
+        if let Some(v) = get("STARMON_AUTH_ENABLED") {
+            self.auth.enabled = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => true,
+                "false" | "0" | "no" | "off" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "STARMON_AUTH_ENABLED".into(),
+                        value: v,
+                        reason: "not true or false".into(),
+                    })
+                }
+            };
+        }
+        if let Some(v) = get("STARMON_AUTH_SESSION_HOURS") {
+            self.auth.session_hours = num("STARMON_AUTH_SESSION_HOURS", v)?;
+        }
         Ok(())
     }
 
@@ -240,6 +292,11 @@ impl Config {
             return invalid(
                 "retention.daily_days cannot be shorter than retention.detail_days".into(),
             );
+        }
+        if !(1..=MAX_SESSION_HOURS).contains(&self.auth.session_hours) {
+            return invalid(format!(
+                "auth.session_hours must be between 1 and {MAX_SESSION_HOURS}"
+            ));
         }
         self.tz()?;
         Ok(())
@@ -275,6 +332,19 @@ mod tests {
         })
         .expect("valid overrides");
         assert_eq!(c.collector.interval_secs, 10);
+        assert!(!c.auth.enabled);
+        c.apply_env(|n| match n {
+            "STARMON_AUTH_ENABLED" => Some("true".into()),
+            "STARMON_AUTH_SESSION_HOURS" => Some("2".into()),
+            _ => None,
+        })
+        .expect("valid auth overrides");
+        assert!(c.auth.enabled);
+        assert_eq!(c.auth.session_lifetime(), Duration::from_secs(7200));
+        let err = c
+            .apply_env(|n| (n == "STARMON_AUTH_ENABLED").then(|| "maybe".into()))
+            .expect_err("not a boolean");
+        assert!(err.to_string().contains("STARMON_AUTH_ENABLED"), "{err}");
         assert_eq!(c.tz().expect("tz"), chrono_tz::Asia::Shanghai);
         let err = c
             .apply_env(|n| (n == "STARMON_RETENTION_DETAIL_DAYS").then(|| "seven".into()))
@@ -294,6 +364,9 @@ mod tests {
         assert!(c.validate().is_err());
         let mut c = Config::default();
         c.collector.jobs_interval_secs = 5;
+        assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.auth.session_hours = 0;
         assert!(c.validate().is_err());
         assert!(
             toml::from_str::<Config>("colector = 1").is_err(),

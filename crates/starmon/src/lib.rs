@@ -1,11 +1,14 @@
 //! starmon: a self-contained monitor for StarRocks clusters.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod collector;
 pub mod config;
 pub mod forecast;
 pub mod model;
+pub mod secretbox;
+pub mod server;
 pub mod starrocks;
 pub mod startup;
 pub mod store;

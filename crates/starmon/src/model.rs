@@ -36,6 +36,17 @@ pub struct NewCluster {
     pub password: secrecy::SecretString,
 }
 
+/// A change to a registered cluster: `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterUpdate {
+    pub name: Option<String>,
+    pub fe_host: Option<String>,
+    pub fe_query_port: Option<u16>,
+    pub fe_http_port: Option<u16>,
+    pub user: Option<String>,
+    pub password: Option<secrecy::SecretString>,
+}
+
 /// One row of `metrics_snapshots`: the cluster at `collected_at`. Column names are the
 /// specification's, plus what DESIGN.md adds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

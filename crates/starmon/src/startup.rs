@@ -8,10 +8,12 @@ use anyhow::{bail, Context};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Cli, ClusterCommand, Command, Endpoint, StoreArgs};
+use crate::auth::{self, AuthState};
+use crate::cli::{Cli, ClusterCommand, Command, Endpoint, StoreArgs, TokenCommand, UserCommand};
 use crate::collector::{self, ClusterCollector, Target};
 use crate::config::{Config, DEFAULT_TOML};
 use crate::model::NewCluster;
+use crate::store::auth::AuthStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 
@@ -39,6 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve(config))
         }
         Command::Cluster { command } => cluster(command),
+        Command::User { command } => user(command),
+        Command::Token { command } => token(command),
         Command::Collect {
             endpoint,
             samples,
@@ -97,16 +101,31 @@ fn parse_fe(fe: &str) -> anyhow::Result<(String, u16)> {
 /// The password from `--password-env`, else from standard input: prompted without echo on a
 /// terminal, one line when piped. Never from an argument.
 fn read_password(endpoint: &Endpoint) -> anyhow::Result<SecretString> {
-    if let Some(var) = &endpoint.password_env {
+    read_secret(
+        endpoint.password_env.as_deref(),
+        &format!("Password for {}@{}: ", endpoint.user, endpoint.fe),
+        false,
+    )
+}
+
+/// A secret from the environment variable `env`, else from standard input (prompted with
+/// `prompt` without echo on a terminal, twice if `confirm`; one line when piped).
+fn read_secret(env: Option<&str>, prompt: &str, confirm: bool) -> anyhow::Result<SecretString> {
+    if let Some(var) = env {
         let value = std::env::var(var)
             .with_context(|| format!("--password-env {var}: the variable is not set"))?;
         return Ok(SecretString::from(value));
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        let p =
-            rpassword::prompt_password(format!("Password for {}@{}: ", endpoint.user, endpoint.fe))
-                .context("cannot read the password")?;
+        let p = rpassword::prompt_password(prompt).context("cannot read the password")?;
+        if confirm {
+            let again =
+                rpassword::prompt_password("Again: ").context("cannot read the password")?;
+            if again != p {
+                bail!("the two passwords differ");
+            }
+        }
         return Ok(SecretString::from(p));
     }
     let mut line = String::new();
@@ -226,6 +245,126 @@ fn cluster(command: ClusterCommand) -> anyhow::Result<()> {
     }
 }
 
+fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            store,
+            name,
+            password_env,
+        } => {
+            let config = load_config(&store)?;
+            auth::check_name("username", &name)?;
+            let password = read_secret(
+                password_env.as_deref(),
+                &format!("Password for the starmon user {name}: "),
+                true,
+            )?;
+            auth::check_new_password(&password)?;
+            let hash = auth::hash_password(&password)?;
+            open_store(&config)?
+                .add_user(&name, &hash)
+                .map_err(|e| match e {
+                    StoreError::Conflict(_) => anyhow::anyhow!("a user named {name:?} exists"),
+                    other => other.into(),
+                })?;
+            println!("added user {name}");
+            if !config.auth.enabled {
+                println!(
+                    "authentication is not enabled yet: set `[auth] enabled = true` in the \
+                     configuration file (or STARMON_AUTH_ENABLED=true)"
+                );
+            }
+            Ok(())
+        }
+        UserCommand::List { store } => {
+            let config = load_config(&store)?;
+            let users = open_store(&config)?.list_users()?;
+            if users.is_empty() {
+                println!("no users (starmon user add --help)");
+            }
+            for u in users {
+                println!("{:<24} created {}", u.username, time_text(u.created_at));
+            }
+            Ok(())
+        }
+        UserCommand::Remove { store, name } => {
+            let config = load_config(&store)?;
+            if open_store(&config)?.remove_user(&name)? {
+                println!("removed user {name} with their sessions and API tokens");
+                Ok(())
+            } else {
+                bail!("no user named {name:?}")
+            }
+        }
+    }
+}
+
+fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create { store, name, user } => {
+            let config = load_config(&store)?;
+            auth::check_name("token name", &name)?;
+            let (token, digest) = auth::new_api_token()?;
+            let now = chrono::Utc::now().timestamp_millis();
+            let record = open_store(&config)?
+                .add_token(&name, &user, &digest, now)
+                .map_err(|e| match e {
+                    StoreError::NotFound(_) => anyhow::anyhow!("no user named {user:?}"),
+                    other => other.into(),
+                })?;
+            eprintln!(
+                "created API token {} ({name}) for {user}; it is shown only now:",
+                record.id
+            );
+            println!("{}", secrecy::ExposeSecret::expose_secret(&token));
+            Ok(())
+        }
+        TokenCommand::List { store, user } => {
+            let config = load_config(&store)?;
+            let tokens = open_store(&config)?.list_tokens(user.as_deref())?;
+            if tokens.is_empty() {
+                println!("no API tokens (starmon token create --help)");
+                return Ok(());
+            }
+            println!(
+                "{:<4} {:<20} {:<16} {:<26} {:<26} STATE",
+                "ID", "NAME", "USER", "CREATED", "LAST USED"
+            );
+            for t in tokens {
+                println!(
+                    "{:<4} {:<20} {:<16} {:<26} {:<26} {}",
+                    t.id,
+                    t.name,
+                    t.username,
+                    time_text(t.created_at),
+                    t.last_used_at.map(time_text).unwrap_or_else(|| "-".into()),
+                    match t.revoked_at {
+                        Some(at) => format!("revoked {}", time_text(at)),
+                        None => "active".into(),
+                    }
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { store, id } => {
+            let config = load_config(&store)?;
+            let now = chrono::Utc::now().timestamp_millis();
+            if open_store(&config)?.revoke_token(id, None, now)? {
+                println!("revoked API token {id}");
+                Ok(())
+            } else {
+                bail!("no active API token with id {id}")
+            }
+        }
+    }
+}
+
+fn time_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
 /// `cluster test`: what works and what fails, one line each; non-zero exit if anything failed.
 async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
     let check = collector::check_connection(target.clone(), config.collector.clone()).await;
@@ -336,16 +475,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .listen
         .parse()
         .with_context(|| format!("listen address {:?} is not HOST:PORT", config.listen))?;
-    if !addr.ip().is_loopback() {
-        bail!("refusing to listen on {addr}: the API has no authentication yet, so only loopback addresses are allowed");
+    // Checked before opening the database, which a refused start should not create.
+    if !config.auth.enabled {
+        crate::server::check_exposure(addr, false, 0).map_err(anyhow::Error::msg)?;
     }
-    let store: Arc<dyn Store> = Arc::new(open_store(&config)?);
+    let sqlite = Arc::new(open_store(&config)?);
+    crate::server::check_exposure(addr, config.auth.enabled, sqlite.user_count()?)
+        .map_err(anyhow::Error::msg)?;
+    let auth_state = AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(%addr, database = %config.database.display(), "starmon serving");
+    tracing::info!(%addr, database = %config.database.display(), auth = config.auth.enabled, "starmon serving");
     let cancel = CancellationToken::new();
-    let (app, collector) = start(store, Arc::new(config), cancel.clone())?;
+    let (app, collector) = start(store, auth_state, Arc::new(config), cancel.clone())?;
     let stop = cancel.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -360,9 +504,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the collector in the background and builds the HTTP application over the same store.
+/// Starts the collector in the background and builds the HTTP application (API behind the access
+/// check) over the same store.
 pub fn start(
     store: Arc<dyn Store>,
+    auth: AuthState,
     config: Arc<Config>,
     cancel: CancellationToken,
 ) -> anyhow::Result<(axum::Router, tokio::task::JoinHandle<()>)> {
@@ -371,7 +517,7 @@ pub fn start(
     let state =
         crate::api::ApiState::new(store.clone(), &config, telemetry.clone(), changes.clone())?;
     let collector = tokio::spawn(collector::run(store, config, telemetry, changes, cancel));
-    Ok((crate::api::router(state), collector))
+    Ok((crate::server::app(state, auth), collector))
 }
 
 async fn shutdown_signal() {

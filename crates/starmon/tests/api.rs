@@ -86,10 +86,25 @@ async fn server() -> Server {
             .expect("write day");
     }
     store.rollup_daily(chrono_tz::UTC, now).expect("rollup");
-    let store: Arc<dyn Store> = Arc::new(store);
+    let (store, addr) = serve(store).await;
+    Server {
+        base: format!("http://{addr}"),
+        store,
+        _dir: dir,
+        cluster: c.id,
+        t0,
+    }
+}
+
+/// Serves `store` as `starmon serve` does (access control off) on a free port.
+async fn serve(store: SqliteStore) -> (Arc<dyn Store>, std::net::SocketAddr) {
+    let sqlite = Arc::new(store);
+    let config = starmon::config::Config::default();
+    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite;
     let state = starmon::api::ApiState::new(
         store.clone(),
-        &starmon::config::Config::default(),
+        &config,
         Default::default(),
         Default::default(),
     )
@@ -99,15 +114,9 @@ async fn server() -> Server {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, starmon::api::router(state)).await;
+        let _ = axum::serve(listener, starmon::server::app(state, auth)).await;
     });
-    Server {
-        base: format!("http://{addr}"),
-        store,
-        _dir: dir,
-        cluster: c.id,
-        t0,
-    }
+    (store, addr)
 }
 
 async fn get(url: &str) -> (u16, Value) {
@@ -362,21 +371,7 @@ async fn kpi_server() -> (Server, i64) {
     write(noon(1), 50, 50, 300.0);
     write(noon(2), 80, 20, 300.0);
     store.rollup_daily(chrono_tz::UTC, now).expect("rollup");
-    let store: Arc<dyn Store> = Arc::new(store);
-    let state = starmon::api::ApiState::new(
-        store.clone(),
-        &starmon::config::Config::default(),
-        Default::default(),
-        Default::default(),
-    )
-    .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, starmon::api::router(state)).await;
-    });
+    let (store, addr) = serve(store).await;
     (
         Server {
             base: format!("http://{addr}"),

@@ -52,10 +52,12 @@ async fn env(version: &str) -> Env {
     config.collector.connect_timeout_ms = 1000;
     config.collector.sql_timeout_ms = 2000;
     config.collector.http_timeout_ms = 1000;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database).expect("open"));
+    let sqlite = Arc::new(SqliteStore::open(&config.database).expect("open"));
+    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite;
     let cancel = CancellationToken::new();
     let (app, _collector) =
-        starmon::startup::start(store, Arc::new(config), cancel.clone()).expect("start");
+        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -385,3 +385,144 @@ async fn serve_collects_into_sqlite_and_survives_sigkill() {
     );
     sim.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serving_off_loopback_needs_users_and_auth_and_tokens_work() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("starmon.db");
+    let db = db.to_str().expect("utf8");
+
+    let out = run(&["serve", "--db", db, "--listen", "0.0.0.0:0"], &[]).await;
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    for hint in [
+        "refusing to listen",
+        "starmon user add",
+        "[auth] enabled = true",
+    ] {
+        assert!(err.contains(hint), "{hint} in {err}");
+    }
+    let auth_on = [("STARMON_AUTH_ENABLED", "true")];
+    let out = run(&["serve", "--db", db, "--listen", "0.0.0.0:0"], &auth_on).await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no user exists"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let short = run(
+        &["user", "add", "--db", db, "alice", "--password-env", "PW"],
+        &[("PW", "1234567")],
+    )
+    .await;
+    assert!(!short.status.success());
+    assert!(
+        text(&short.stderr).contains("at least 8"),
+        "{}",
+        text(&short.stderr)
+    );
+    let pw = [("PW", "alice-password-1")];
+    let add = run(
+        &["user", "add", "--db", db, "alice", "--password-env", "PW"],
+        &pw,
+    )
+    .await;
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let again = run(
+        &["user", "add", "--db", db, "alice", "--password-env", "PW"],
+        &pw,
+    )
+    .await;
+    assert!(!again.status.success(), "a user name is unique");
+    let list = run(&["user", "list", "--db", db], &[]).await;
+    assert!(text(&list.stdout).contains("alice"));
+
+    let nobody = run(
+        &[
+            "token", "create", "--db", db, "--name", "ci", "--user", "bob",
+        ],
+        &[],
+    )
+    .await;
+    assert!(!nobody.status.success());
+    assert!(text(&nobody.stderr).contains("no user named \"bob\""));
+    let created = run(
+        &[
+            "token", "create", "--db", db, "--name", "ci", "--user", "alice",
+        ],
+        &[],
+    )
+    .await;
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let token = text(&created.stdout).trim().to_string();
+    assert!(token.starts_with("smt_") && !token.contains(' '), "{token}");
+    let listed = run(&["token", "list", "--db", db], &[]).await;
+    let listed = text(&listed.stdout);
+    assert!(
+        listed.contains("ci") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&token), "never listed");
+
+    let port = free_port();
+    let mut child = starmon(
+        &["serve", "--db", db, "--listen", &format!("0.0.0.0:{port}")],
+        &auth_on,
+    )
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("serve starts");
+    wait_for("the server", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    })
+    .await;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let health = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(status(health), 200);
+    let clusters = format!("{base}/api/v1/clusters");
+    let anon = http.get(&clusters).send().await.expect("anonymous");
+    assert_eq!(status(anon), 401);
+    let with_token = http
+        .get(&clusters)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(status(with_token), 200);
+    let login = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "alice", "password": "alice-password-1"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(status(login), 200);
+
+    // Revoked from the command line while serving: refused on the next request.
+    let revoke = run(&["token", "revoke", "--db", db, "1"], &[]).await;
+    assert!(revoke.status.success(), "{}", text(&revoke.stderr));
+    let revoked = http
+        .get(&clusters)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(status(revoked), 401);
+
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let rm = run(&["user", "remove", "--db", db, "alice"], &[]).await;
+    assert!(rm.status.success(), "{}", text(&rm.stderr));
+    let listed = run(&["token", "list", "--db", db], &[]).await;
+    assert!(
+        text(&listed.stdout).contains("no API tokens"),
+        "the user's tokens went with them"
+    );
+}

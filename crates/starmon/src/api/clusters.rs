@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::{blocking, cluster, ApiError, ApiResult, Ctx};
 use crate::collector::{check_connection, Target};
-use crate::model::NewCluster;
+use crate::model::{ClusterUpdate, NewCluster};
 use crate::store::StoreError;
 
 /// The longest cluster name, host or user accepted.
@@ -141,6 +141,92 @@ pub(super) async fn create(
 pub(super) async fn one(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
     let c = cluster(&ctx, &id).await?;
     Ok(Json(json!(c)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ClusterUpdateBody {
+    name: Option<String>,
+    fe_host: Option<String>,
+    fe_query_port: Option<u16>,
+    fe_http_port: Option<u16>,
+    user: Option<String>,
+    password: Option<String>,
+}
+
+impl ClusterUpdateBody {
+    fn validate(self) -> Result<ClusterUpdate, ApiError> {
+        for (name, v) in [
+            ("name", &self.name),
+            ("fe_host", &self.fe_host),
+            ("user", &self.user),
+        ] {
+            if let Some(v) = v {
+                check_text(name, v)?;
+            }
+        }
+        for (name, p) in [
+            ("fe_query_port", self.fe_query_port),
+            ("fe_http_port", self.fe_http_port),
+        ] {
+            if let Some(p) = p {
+                check_port(name, p)?;
+            }
+        }
+        Ok(ClusterUpdate {
+            name: self.name.map(|n| n.trim().to_string()),
+            fe_host: self
+                .fe_host
+                .map(|h| h.trim().trim_matches(['[', ']']).to_string()),
+            fe_query_port: self.fe_query_port,
+            fe_http_port: self.fe_http_port,
+            user: self.user,
+            password: self.password.map(SecretString::from),
+        })
+    }
+}
+
+/// `PATCH /api/v1/clusters/{id}`: changes the fields given (a new password too); the collector
+/// and the overview start over with the new settings at once.
+pub(super) async fn update(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    b: Result<Json<Value>, JsonRejection>,
+) -> ApiResult {
+    let c = cluster(&ctx, &id).await?;
+    let raw = body(b)?;
+    // `null` is not "keep the stored value": that is what leaving the field out means.
+    if let Some((k, _)) = raw
+        .as_object()
+        .and_then(|m| m.iter().find(|(_, v)| v.is_null()))
+    {
+        return Err(ApiError::bad(format!(
+            "{k} is null; leave it out to keep the stored value"
+        )));
+    }
+    let update: ClusterUpdateBody =
+        serde_json::from_value(raw).map_err(|e| ApiError::bad(format!("body: {e}")))?;
+    let update = update.validate()?;
+    let store = ctx.store.clone();
+    let cid = c.id;
+    let name = update.name.clone();
+    let record = tokio::task::spawn_blocking(move || store.update_cluster(cid, &update))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError {
+                status: StatusCode::CONFLICT,
+                message: format!(
+                    "a cluster named {:?} is already registered",
+                    name.unwrap_or_default()
+                ),
+            },
+            other => ApiError::from(other),
+        })?
+        .ok_or_else(|| ApiError::not_found(format!("no cluster with id {cid}")))?;
+    ctx.live.forget(cid);
+    ctx.changes.cluster_changed(cid);
+    Ok(Json(json!(record)))
 }
 
 /// `DELETE /api/v1/clusters/{id}`: the cluster and all its history; 204.

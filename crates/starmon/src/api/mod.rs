@@ -81,7 +81,9 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/clusters/test", post(clusters::test_new))
         .route(
             "/api/v1/clusters/{id}",
-            get(clusters::one).delete(clusters::remove),
+            get(clusters::one)
+                .patch(clusters::update)
+                .delete(clusters::remove),
         )
         .route(
             "/api/v1/clusters/{id}/test",

@@ -255,6 +255,24 @@ fn kpi_schema() -> Value {
 
 /// The OpenAPI document.
 pub fn document() -> Value {
+    let mut doc = unprotected_document();
+    // With access control on, every operation but the public ones answers 401 without a valid
+    // session or token.
+    let denied = error("Access control is on and the request carries no valid session or token");
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for ops in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in ops.values_mut() {
+                let public = op["security"].as_array().is_some_and(Vec::is_empty);
+                if let (false, Some(r)) = (public, op["responses"].as_object_mut()) {
+                    r.entry("401").or_insert_with(|| denied.clone());
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn unprotected_document() -> Value {
     let snapshot_names = numeric_names::<Snapshot>(&["collected_at"]);
     let node_names = numeric_names::<NodeSample>(&[]);
     let cluster = json!({
@@ -305,6 +323,7 @@ pub fn document() -> Value {
             json!({"name": "node", "in": "path", "required": true, "schema": {"type": "string"}}),
         );
     }
+    let denied = error("Access control is on and the request carries no valid session or token");
     let unknown = error("No cluster with this id");
     let bad = error("A parameter is wrong; the message names it");
     let with_id = |summary: &str, ok: Value| {
@@ -323,7 +342,7 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "Up", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
             "/metrics": {"get": {"summary": "starmon's own metrics (Prometheus / OpenMetrics text)",
                 "responses": {"200": {"description": "Metrics", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}}}},
-            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": json_response("OpenAPI 3.0", json!({"type": "object"}))}}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": json_response("OpenAPI 3.0", json!({"type": "object"}))}}},
             "/api/v1/clusters": {
                 "get": {"summary": "Registered clusters", "responses": {"200": json_response("Clusters", object(json!({"clusters": {"type": "array", "items": reference("Cluster")}})))}},
                 "post": {"summary": "Register a cluster",
@@ -377,13 +396,46 @@ pub fn document() -> Value {
                 "responses": {"200": json_response("Days", object(json!({"cluster_id": {"type": "integer"},
                     "days": {"type": "array", "items": {"type": "object", "required": ["date", "samples"]}}}))),
                     "400": bad.clone(), "404": unknown.clone()}}},
+            "/api/v1/auth/login": {"post": {"summary": "Log in: a session cookie (and its value, usable as a Bearer token)",
+                "security": [],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": object(json!({
+                    "username": {"type": "string"}, "password": {"type": "string", "writeOnly": true}}))}}},
+                "responses": {"200": json_response("Logged in", object(json!({"username": {"type": "string"}, "expires_at": {"type": "integer"}}))),
+                              "400": bad.clone(), "401": error("Invalid username or password")}}},
+            "/api/v1/auth/logout": {"post": {"summary": "End the session", "responses": {"204": {"description": "Logged out"}, "401": denied.clone()}}},
+            "/api/v1/auth/me": {"get": {"summary": "Who is calling, and whether access control is on",
+                "responses": {"200": json_response("Caller", json!({"type": "object", "required": ["auth_enabled", "username"], "properties": {
+                    "auth_enabled": {"type": "boolean"}, "username": nullable("string"),
+                    "via": {"type": "string", "enum": ["session", "token"]}}})), "401": denied.clone()}}},
+            "/api/v1/tokens": {
+                "get": {"summary": "Your API tokens (never the token itself); needs a login session",
+                    "responses": {"200": json_response("Tokens", object(json!({"tokens": {"type": "array", "items": object(json!({
+                        "id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
+                        "created_at": {"type": "integer"}, "last_used_at": nullable("integer"), "revoked_at": nullable("integer")}))}}))),
+                        "401": denied.clone(), "403": error("Tokens cannot manage tokens")}},
+                "post": {"summary": "Create an API token (shown once); needs a login session",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": object(json!({"name": text}))}}},
+                    "responses": {"201": json_response("Created", object(json!({"id": {"type": "integer"}, "name": {"type": "string"},
+                        "created_at": {"type": "integer"}, "token": {"type": "string"}}))),
+                        "400": bad.clone(), "401": denied.clone(), "403": error("Tokens cannot manage tokens")}},
+            },
+            "/api/v1/tokens/{id}": {"delete": {"summary": "Revoke one of your API tokens; needs a login session",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                "responses": {"204": {"description": "Revoked"}, "400": bad.clone(), "401": denied.clone(),
+                              "403": error("Tokens cannot manage tokens"), "404": error("No such live token of yours")}}},
             "/api/v1/clusters/{id}/capacity": with_id("Capacity forecast per BE data path", json_response("Forecasts", object(json!({
                 "cluster_id": {"type": "integer"},
                 "paths": {"type": "array", "items": object(json!({
                     "node_id": {"type": "string"}, "path": {"type": "string"}, "days": {"type": "integer"},
                     "no_new_tablets": forecast_schema(), "loads_refused": forecast_schema()}))}})))),
         },
+        "security": [{"bearer": []}, {"session": []}],
         "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "An API token (smt_…) or a session value (sms_…)"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "starmon_session"},
+            },
             "schemas": {
                 "Error": object(json!({"error": {"type": "string"}})),
                 "SourceError": object(json!({"source": {"type": "string"}, "error": {"type": "string"}})),

@@ -3,13 +3,16 @@
 //! The SQL is in [`sqlite`]; a server database can implement the same trait later (DESIGN.md
 //! "Storage").
 
+pub mod auth;
 pub mod sqlite;
 
 use chrono::{LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
-use crate::model::{ClusterRecord, CollectionStatus, NewCluster, NodeSample, Snapshot};
+use crate::model::{
+    ClusterRecord, ClusterUpdate, CollectionStatus, NewCluster, NodeSample, Snapshot,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -33,6 +36,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The key of stored secrets cannot be read or created, or a secret cannot be sealed.
+    #[error("{0}")]
+    Secret(#[from] crate::secretbox::SecretError),
 }
 
 /// One cluster's local day (`daily_snapshots`). Every figure is `None` when no sample of the day
@@ -102,6 +108,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         cluster_id: i64,
     ) -> Result<Option<secrecy::SecretString>, StoreError>;
+    /// Changes the given fields of a cluster (the password is encrypted again); Ok(None) for an
+    /// unknown id, [`StoreError::Conflict`] when the new name is taken.
+    fn update_cluster(
+        &self,
+        id: i64,
+        u: &ClusterUpdate,
+    ) -> Result<Option<ClusterRecord>, StoreError>;
     /// Removes the cluster and all its history. Ok(false) if there was none.
     fn remove_cluster(&self, name: &str) -> Result<bool, StoreError>;
     /// The snapshot, its node samples (with their disk paths) and the status, in ONE transaction.

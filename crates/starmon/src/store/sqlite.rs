@@ -12,28 +12,40 @@ use rusqlite::{
     ffi, params, Connection, ErrorCode, OptionalExtension, Row, ToSql, Transaction,
     TransactionBehavior,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use tracing::{debug, info, warn};
+
+use crate::secretbox::{self, SecretBox};
 
 use super::{
     day_start_ms, local_date, DailySnapshot, NodeDiskDaily, RetentionReport, RollupReport, Store,
     StoreError,
 };
 use crate::model::{
-    ClusterRecord, CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample, Outcome, Snapshot,
-    SourceError,
+    ClusterRecord, ClusterUpdate, CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample,
+    Outcome, Snapshot, SourceError,
 };
 
 /// Versioned migrations, applied in order, each in its own transaction. Append only: a released
 /// migration is never edited.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/migrations/0001_initial.sql"
-    )),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/0001_initial.sql"
+        )),
+    },
+    Migration {
+        version: 2,
+        name: "auth",
+        sql: include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/0002_auth.sql"
+        )),
+    },
+];
 
 struct Migration {
     version: i64,
@@ -50,10 +62,14 @@ const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// Encrypts cluster passwords; its key is in [`secretbox::key_path`] of `path`.
+    secrets: SecretBox,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date; loads
+    /// the key of stored secrets from `<path>.key`, creating it on first start, and encrypts any
+    /// cluster password still stored in clear by an older starmon.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
@@ -74,13 +90,18 @@ impl SqliteStore {
         // Enough for every distinct statement below, so none is ever re-prepared.
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn)?;
+        let key = secretbox::key_path(path);
+        let key_existed = key.exists();
+        let secrets = SecretBox::load_or_create(&key)?;
+        encrypt_clear_passwords(&mut conn, &secrets, key_existed)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
+            secrets,
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a transaction open (Transaction rolls back
         // on drop), so the connection is still usable.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
@@ -106,6 +127,49 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 
 #[cfg(not(unix))]
 fn create_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Encrypts, in one transaction, the passwords written in clear before encryption existed.
+fn encrypt_clear_passwords(
+    conn: &mut Connection,
+    secrets: &SecretBox,
+    key_existed: bool,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, password FROM clusters")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut encrypted = 0;
+    let mut sealed = 0;
+    for (id, password) in rows {
+        if secretbox::is_encrypted(&password) {
+            sealed += 1;
+            continue;
+        }
+        let stored = secrets.encrypt(&SecretString::from(password))?;
+        tx.execute(
+            "UPDATE clusters SET password = ?1 WHERE id = ?2",
+            params![stored, id],
+        )?;
+        encrypted += 1;
+    }
+    tx.commit()?;
+    if encrypted > 0 {
+        info!(
+            clusters = encrypted,
+            "encrypted cluster passwords stored in clear"
+        );
+    }
+    if sealed > 0 && !key_existed {
+        // A new key cannot open what an old one sealed: say so now, not at every collection.
+        warn!(
+            clusters = sealed,
+            "a new key file was created but the database holds encrypted passwords: they cannot \
+             be decrypted; restore the old key file or re-enter the cluster passwords"
+        );
+    }
     Ok(())
 }
 
@@ -169,7 +233,10 @@ fn is_constraint(e: &rusqlite::Error, extended: std::ffi::c_int) -> bool {
 }
 
 /// Maps a duplicate key to [`StoreError::Conflict`] with `what`, any other error unchanged.
-fn conflict_on_duplicate(e: rusqlite::Error, what: impl FnOnce() -> String) -> StoreError {
+pub(super) fn conflict_on_duplicate(
+    e: rusqlite::Error,
+    what: impl FnOnce() -> String,
+) -> StoreError {
     if is_constraint(&e, ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
         || is_constraint(&e, ffi::SQLITE_CONSTRAINT_UNIQUE)
     {
@@ -419,7 +486,7 @@ impl Store for SqliteStore {
             c.fe_query_port,
             c.fe_http_port,
             c.user,
-            c.password.expose_secret(),
+            self.secrets.encrypt(&c.password)?,
             created_at
         ])
         .map_err(|e| {
@@ -463,7 +530,64 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT password FROM clusters WHERE id = ?1")?
             .query_row([cluster_id], |r| r.get(0))
             .optional()?;
-        Ok(password.map(SecretString::from))
+        password
+            .map(|p| {
+                self.secrets.decrypt(&p).map_err(|e| {
+                    StoreError::Corrupt(format!(
+                        "the password of cluster {cluster_id} does not decrypt ({e}): the key \
+                         file {} does not match the database; restore it or re-enter the password",
+                        secretbox::key_path(&self.path).display()
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    fn update_cluster(
+        &self,
+        id: i64,
+        u: &ClusterUpdate,
+    ) -> Result<Option<ClusterRecord>, StoreError> {
+        let password = u
+            .password
+            .as_ref()
+            .map(|p| self.secrets.encrypt(p))
+            .transpose()?;
+        {
+            let conn = self.conn();
+            let n = conn
+                .prepare_cached(
+                    "UPDATE clusters SET
+                         name = COALESCE(?1, name),
+                         fe_host = COALESCE(?2, fe_host),
+                         fe_query_port = COALESCE(?3, fe_query_port),
+                         fe_http_port = COALESCE(?4, fe_http_port),
+                         user = COALESCE(?5, user),
+                         password = COALESCE(?6, password)
+                     WHERE id = ?7",
+                )?
+                .execute(params![
+                    u.name,
+                    u.fe_host,
+                    u.fe_query_port,
+                    u.fe_http_port,
+                    u.user,
+                    password,
+                    id
+                ])
+                .map_err(|e| {
+                    conflict_on_duplicate(e, || {
+                        format!(
+                            "a cluster named {:?} already exists",
+                            u.name.as_deref().unwrap_or_default()
+                        )
+                    })
+                })?;
+            if n == 0 {
+                return Ok(None);
+            }
+        }
+        self.cluster_by_id(id)
     }
 
     fn remove_cluster(&self, name: &str) -> Result<bool, StoreError> {
@@ -1136,6 +1260,7 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use rusqlite::types::ValueRef;
+    use secrecy::ExposeSecret;
     use tempfile::TempDir;
 
     const SEC: i64 = 1_000;
@@ -1396,7 +1521,7 @@ mod tests {
                 .expect("query_map")
                 .collect::<Result<_, _>>()
                 .expect("rows");
-            assert_eq!(versions, vec![1]);
+            assert_eq!(versions, vec![1, 2]);
             assert_eq!(store.list_clusters().expect("list_clusters").len(), 1);
             assert_eq!(
                 store.latest_snapshot(id).expect("latest_snapshot"),
@@ -1417,14 +1542,14 @@ mod tests {
         {
             let conn = Connection::open(&path).expect("open");
             conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (2, 'future', 0)",
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)",
                 [],
             )
             .expect("execute");
         }
         match SqliteStore::open(&path) {
             Err(StoreError::Migration(msg)) => {
-                assert!(msg.contains("version 2"), "{msg}");
+                assert!(msg.contains("version 99"), "{msg}");
                 assert!(msg.contains("newer"), "{msg}");
             }
             Err(other) => panic!("expected a migration error, got {other}"),
@@ -1479,6 +1604,155 @@ mod tests {
             .cluster_password(a.id + 100)
             .expect("cluster_password")
             .is_none());
+    }
+
+    fn raw_passwords(store: &SqliteStore) -> Vec<String> {
+        store
+            .conn()
+            .prepare("SELECT password FROM clusters ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query_map")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn passwords_are_stored_encrypted() {
+        let (_dir, store) = open();
+        let id = add(&store, "prod");
+        let raw = raw_passwords(&store);
+        assert_eq!(raw.len(), 1);
+        assert!(raw[0].starts_with("v1:"), "{}", raw[0]);
+        assert!(!raw[0].contains("s3cret"));
+        let pw = store.cluster_password(id).expect("decrypts").expect("some");
+        assert_eq!(pw.expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn clear_text_passwords_of_an_older_starmon_are_encrypted_on_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("starmon.db");
+        let (a, b) = {
+            let store = SqliteStore::open(&path).expect("open");
+            let (a, b) = (add(&store, "a"), add(&store, "b"));
+            // As written before encryption existed.
+            store
+                .conn()
+                .execute("UPDATE clusters SET password = 'legacy-' || name", [])
+                .expect("update");
+            (a, b)
+        };
+        let store = SqliteStore::open(&path).expect("reopen");
+        for raw in raw_passwords(&store) {
+            assert!(raw.starts_with("v1:") && !raw.contains("legacy"), "{raw}");
+        }
+        let pw = |id| {
+            store
+                .cluster_password(id)
+                .expect("decrypts")
+                .expect("some")
+                .expose_secret()
+                .to_string()
+        };
+        assert_eq!(pw(a), "legacy-a");
+        assert_eq!(pw(b), "legacy-b");
+    }
+
+    #[test]
+    fn another_key_file_cannot_decrypt_and_says_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("starmon.db");
+        let id = add(&SqliteStore::open(&path).expect("open"), "prod");
+        std::fs::remove_file(secretbox::key_path(&path)).expect("remove key");
+        let store = SqliteStore::open(&path).expect("opens with a new key");
+        match store.cluster_password(id) {
+            Err(StoreError::Corrupt(msg)) => {
+                assert!(msg.contains("key file"), "{msg}");
+                assert!(msg.contains("does not match"), "{msg}");
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+        // The clusters themselves are still listed, and a new password can be entered.
+        assert_eq!(store.list_clusters().expect("list").len(), 1);
+        store
+            .update_cluster(
+                id,
+                &ClusterUpdate {
+                    password: Some(SecretString::from("fresh")),
+                    ..ClusterUpdate::default()
+                },
+            )
+            .expect("update")
+            .expect("found");
+        let pw = store.cluster_password(id).expect("decrypts").expect("some");
+        assert_eq!(pw.expose_secret(), "fresh");
+    }
+
+    #[test]
+    fn a_bad_key_file_refuses_to_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("starmon.db");
+        std::fs::write(secretbox::key_path(&path), b"short").expect("write");
+        match SqliteStore::open(&path) {
+            Err(e @ StoreError::Secret(_)) => assert!(e.to_string().contains("expected 32"), "{e}"),
+            Err(other) => panic!("expected a key error, got {other}"),
+            Ok(_) => panic!("opened with a 5-byte key file"),
+        }
+    }
+
+    #[test]
+    fn update_changes_only_the_given_fields() {
+        let (_dir, store) = open();
+        let id = add(&store, "prod");
+        add(&store, "taken");
+        let before = store.cluster_by_id(id).expect("get").expect("found");
+        let after = store
+            .update_cluster(
+                id,
+                &ClusterUpdate {
+                    fe_host: Some("10.0.0.9".into()),
+                    fe_http_port: Some(18030),
+                    password: Some(SecretString::from("n3w-pass")),
+                    ..ClusterUpdate::default()
+                },
+            )
+            .expect("update")
+            .expect("found");
+        assert_eq!(
+            after,
+            ClusterRecord {
+                fe_host: "10.0.0.9".into(),
+                fe_http_port: 18030,
+                ..before.clone()
+            }
+        );
+        let pw = store.cluster_password(id).expect("decrypts").expect("some");
+        assert_eq!(pw.expose_secret(), "n3w-pass");
+        let raw = raw_passwords(&store);
+        assert!(raw
+            .iter()
+            .all(|r| r.starts_with("v1:") && !r.contains("n3w-pass")));
+        // Renaming onto a taken name is a conflict and changes nothing.
+        let clash = ClusterUpdate {
+            name: Some("taken".into()),
+            user: Some("other".into()),
+            ..ClusterUpdate::default()
+        };
+        assert!(matches!(
+            store.update_cluster(id, &clash),
+            Err(StoreError::Conflict(m)) if m.contains("taken")
+        ));
+        assert_eq!(
+            store.cluster_by_id(id).expect("get").expect("found").user,
+            "monitor"
+        );
+        assert_eq!(
+            store
+                .update_cluster(id + 100, &ClusterUpdate::default())
+                .expect("update"),
+            None
+        );
     }
 
     #[test]
