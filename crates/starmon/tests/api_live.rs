@@ -446,6 +446,28 @@ async fn the_node_list_is_the_latest_collection() {
             .map(|f| f["name"].as_str().expect("name").to_string()),
     );
     assert_eq!(ids, expected);
+
+    // The fleet: healthy, all nodes alive as the emulator says; a stopped BE makes it a warning.
+    let v = e
+        .wait_for("/api/v1/fleet", 20, |v| v["clusters"][0]["health"] == json!("ok"))
+        .await;
+    let c = &v["clusters"][0];
+    assert_eq!(c["be_alive"], truth["summary"]["be_alive"]);
+    assert_eq!(c["fe_total"], truth["summary"]["fe_total"]);
+    assert_eq!(c["outcome"], json!("ok"));
+    let be = e.cluster().node("be0").expect("be0");
+    e.cluster().with_state(|st| st.stop_be(0));
+    be.set_running(false);
+    let v = e
+        .wait_for("/api/v1/fleet", 20, |v| v["clusters"][0]["health"] == json!("warning"))
+        .await;
+    let reasons = v["clusters"][0]["reasons"].as_array().expect("reasons");
+    assert!(reasons.contains(&json!("be_dead")), "{v}");
+    assert_eq!(
+        v["clusters"][0]["be_alive"].as_i64(),
+        truth["summary"]["be_alive"].as_i64().map(|n| n - 1)
+    );
+
     let (s, v) = e.get("/api/v1/clusters/999/nodes").await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
 }

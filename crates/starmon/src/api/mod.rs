@@ -6,6 +6,7 @@
 
 mod clusters;
 mod computed;
+mod fleet;
 mod live;
 pub mod openapi;
 
@@ -44,6 +45,7 @@ pub struct ApiState {
     pub live: Arc<LiveService>,
     pub telemetry: Arc<Telemetry>,
     pub changes: Arc<Changes>,
+    pub forecasts: Arc<fleet::ForecastCache>,
 }
 
 impl ApiState {
@@ -63,6 +65,7 @@ impl ApiState {
             live: Arc::new(LiveService::new(OVERVIEW_TTL)),
             telemetry,
             changes,
+            forecasts: Default::default(),
         })
     }
 }
@@ -79,6 +82,7 @@ pub fn router(state: ApiState) -> Router {
         )
         .route("/api/v1/clusters", get(clusters).post(clusters::create))
         .route("/api/v1/clusters/test", post(clusters::test_new))
+        .route("/api/v1/fleet", get(fleet::fleet))
         .route(
             "/api/v1/clusters/{id}",
             get(clusters::one)

@@ -213,12 +213,53 @@ fn check_schema() -> Value {
     }))
 }
 
+fn fleet_item() -> Value {
+    let mut props = serde_json::Map::new();
+    for n in [
+        "fe_alive",
+        "fe_total",
+        "be_alive",
+        "be_total",
+        "cn_alive",
+        "cn_total",
+        "collected_at",
+        "alerts_firing",
+    ] {
+        props.insert(n.into(), nullable("integer"));
+    }
+    for n in [
+        "qps",
+        "query_latency_p99",
+        "error_rate",
+        "disk_usage_pct",
+        "max_disk_used_pct",
+        "days_until_90",
+    ] {
+        props.insert(n.into(), nullable("number"));
+    }
+    let mut item = object(Value::Object(props));
+    item["properties"]["id"] = json!({"type": "integer"});
+    item["properties"]["name"] = json!({"type": "string"});
+    item["properties"]["health"] =
+        json!({"type": "string", "enum": ["ok", "unknown", "warning", "critical"]});
+    item["properties"]["reasons"] = json!({"type": "array", "items": {"type": "string", "enum": [
+        "no_data", "collection_failed", "collection_partial", "collection_stale", "no_fe_majority",
+        "fe_dead", "no_be_alive", "be_dead", "cn_dead", "disk_over_95", "disk_over_90",
+        "disk_90_within_7_days"]}});
+    item["properties"]["outcome"] =
+        json!({"type": "string", "enum": ["ok", "partial", "failed"], "nullable": true});
+    item["properties"]["errors"] = json!({"type": "integer"});
+    item["properties"]["date_90"] = json!({"type": "string", "format": "date", "nullable": true});
+    item["required"] = json!(["id", "name", "health", "reasons", "outcome", "errors"]);
+    item
+}
+
 fn forecast_schema() -> Value {
     json!({
         "type": "object",
         "required": ["status"],
         "properties": {
-            "status": {"type": "string", "enum": ["reached", "expected", "not_expected", "not_enough_history"]},
+            "status": {"type": "string", "enum": ["reached", "expected", "not_growing", "not_enough_history"]},
         }
     })
 }
@@ -350,6 +391,8 @@ fn unprotected_document() -> Value {
                     "responses": {"201": json_response("Registered", reference("Cluster")), "400": bad.clone(),
                                   "409": error("The name is taken"), "422": error("The cluster did not accept the login")}},
             },
+            "/api/v1/fleet": {"get": {"summary": "Every cluster at a glance: health and why, nodes alive, QPS, p99, errors, disks, days until 90 %",
+                "responses": {"200": json_response("Fleet", object(json!({"clusters": {"type": "array", "items": fleet_item()}})))}}},
             "/api/v1/clusters/test": {"post": {"summary": "Test a connection before registering",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": reference("NewCluster")}}},
                 "responses": {"200": json_response("What answered", reference("ConnectionCheck")), "400": bad.clone()}}},

@@ -138,6 +138,8 @@ pub trait Store: Send + Sync + 'static {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<Snapshot>, StoreError>;
+    /// The status of the latest collection.
+    fn latest_status(&self, cluster_id: i64) -> Result<Option<CollectionStatus>, StoreError>;
     /// Statuses with from_ms <= collected_at < to_ms, oldest first.
     fn statuses(
         &self,

@@ -393,6 +393,19 @@ fn decode_snapshot(row: &Row<'_>) -> Result<Snapshot, StoreError> {
     Ok(s)
 }
 
+/// A `collection_status` row selected as (collected_at, outcome, duration_ms, errors).
+fn decode_status(row: &Row<'_>) -> Result<CollectionStatus, StoreError> {
+    let errors: String = row.get(3)?;
+    let errors: Vec<SourceError> = serde_json::from_str(&errors)
+        .map_err(|e| StoreError::Corrupt(format!("collection_status.errors {errors:?}: {e}")))?;
+    Ok(CollectionStatus {
+        collected_at: row.get(0)?,
+        outcome: decode_outcome(&row.get::<_, String>(1)?)?,
+        duration_ms: row.get(2)?,
+        errors,
+    })
+}
+
 fn decode_kind(s: Option<String>) -> Result<Option<NodeKind>, StoreError> {
     match s.as_deref() {
         None => Ok(None),
@@ -754,18 +767,22 @@ impl Store for SqliteStore {
         let mut rows = stmt.query(params![cluster_id, from_ms, to_ms])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let errors: String = row.get(3)?;
-            let errors: Vec<SourceError> = serde_json::from_str(&errors).map_err(|e| {
-                StoreError::Corrupt(format!("collection_status.errors {errors:?}: {e}"))
-            })?;
-            out.push(CollectionStatus {
-                collected_at: row.get(0)?,
-                outcome: decode_outcome(&row.get::<_, String>(1)?)?,
-                duration_ms: row.get(2)?,
-                errors,
-            });
+            out.push(decode_status(row)?);
         }
         Ok(out)
+    }
+
+    fn latest_status(&self, cluster_id: i64) -> Result<Option<CollectionStatus>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT collected_at, outcome, duration_ms, errors FROM collection_status
+             WHERE cluster_id = ?1 ORDER BY collected_at DESC LIMIT 1",
+        )?;
+        let mut rows = stmt.query([cluster_id])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(decode_status(row)?)),
+            None => Ok(None),
+        }
     }
 
     fn node_samples(

@@ -1,0 +1,267 @@
+//! The fleet at a glance (`GET /api/v1/fleet`): per cluster, its health with the reasons for it,
+//! nodes alive of total, QPS, p99, error rate, disk usage, the days until a data path reaches the
+//! 90 % limit, and how the latest collection went. One request for the whole fleet page.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::Json;
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{blocking, now_ms, ApiResult, Ctx};
+use crate::forecast::{self, DailyUsage, Forecast, HIGH_WATERMARK};
+use crate::model::{CollectionStatus, Outcome, Snapshot};
+use crate::store::{Store, StoreError};
+
+/// Forecasts move once a day; recomputing them for every fleet request would be waste.
+const FORECAST_TTL: Duration = Duration::from_secs(600);
+/// A path expected to reach 90 % within this many days makes its cluster a warning.
+const SOON_DAYS: f64 = 7.0;
+
+/// The earliest date any data path of a cluster reaches the 90 % limit, per cluster, cached.
+#[derive(Default)]
+pub struct ForecastCache {
+    entries: Mutex<HashMap<i64, (Instant, Option<NaiveDate>)>>,
+}
+
+impl ForecastCache {
+    fn earliest_90(
+        &self,
+        store: &dyn Store,
+        tz: chrono_tz::Tz,
+        cluster_id: i64,
+    ) -> Result<Option<NaiveDate>, StoreError> {
+        if let Some((at, v)) = self
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&cluster_id)
+        {
+            if at.elapsed() < FORECAST_TTL {
+                return Ok(*v);
+            }
+        }
+        let today = crate::store::local_date(tz, now_ms())?;
+        let rows = store.node_disk_daily(cluster_id, today - chrono::Days::new(31), today)?;
+        let mut by_path: BTreeMap<(String, String), Vec<DailyUsage>> = BTreeMap::new();
+        for r in rows {
+            by_path
+                .entry((r.node_id, r.path))
+                .or_default()
+                .push(DailyUsage {
+                    date: r.date,
+                    max_used_bytes: r.max_used_bytes,
+                    total_bytes: r.total_bytes,
+                });
+        }
+        let earliest = by_path
+            .values()
+            .filter_map(|series| match forecast::forecast(series, HIGH_WATERMARK) {
+                Forecast::Reached { .. } => Some(today),
+                Forecast::Expected { date, .. } => Some(date),
+                _ => None,
+            })
+            .min();
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(cluster_id, (Instant::now(), earliest));
+        Ok(earliest)
+    }
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    Ok,
+    Unknown,
+    Warning,
+    Critical,
+}
+
+/// The health of a cluster and the reasons (stable codes a dashboard can translate).
+pub fn health(
+    snap: Option<&Snapshot>,
+    status: Option<&CollectionStatus>,
+    days_until_90: Option<f64>,
+    stale: bool,
+) -> (Health, Vec<&'static str>) {
+    let Some(status) = status else {
+        return (Health::Unknown, vec!["no_data"]);
+    };
+    let mut reasons: Vec<(Health, &'static str)> = Vec::new();
+    match status.outcome {
+        Outcome::Failed => reasons.push((Health::Critical, "collection_failed")),
+        Outcome::Partial => reasons.push((Health::Warning, "collection_partial")),
+        Outcome::Ok => {}
+    }
+    if stale {
+        reasons.push((Health::Warning, "collection_stale"));
+    }
+    if let Some(s) = snap {
+        let dead = |alive: Option<i64>, total: Option<i64>| matches!((alive, total), (Some(a), Some(t)) if a < t);
+        if let (Some(a), Some(t)) = (s.fe_node_alive, s.fe_node_total) {
+            if t > 0 && a * 2 <= t {
+                reasons.push((Health::Critical, "no_fe_majority"));
+            } else if a < t {
+                reasons.push((Health::Warning, "fe_dead"));
+            }
+        }
+        if matches!((s.be_node_alive, s.be_node_total), (Some(0), Some(t)) if t > 0) {
+            reasons.push((Health::Critical, "no_be_alive"));
+        } else if dead(s.be_node_alive, s.be_node_total) {
+            reasons.push((Health::Warning, "be_dead"));
+        }
+        if dead(s.cn_node_alive, s.cn_node_total) {
+            reasons.push((Health::Warning, "cn_dead"));
+        }
+        match s.max_disk_used_pct {
+            Some(p) if p >= 95.0 => reasons.push((Health::Critical, "disk_over_95")),
+            Some(p) if p >= 90.0 => reasons.push((Health::Warning, "disk_over_90")),
+            _ => {}
+        }
+    }
+    if days_until_90.is_some_and(|d| d <= SOON_DAYS) {
+        reasons.push((Health::Warning, "disk_90_within_7_days"));
+    }
+    let worst = reasons.iter().map(|(h, _)| *h).max().unwrap_or(Health::Ok);
+    (worst, reasons.into_iter().map(|(_, r)| r).collect())
+}
+
+/// `GET /api/v1/fleet`.
+pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
+    let store = ctx.store.clone();
+    let tz = ctx.tz;
+    let forecasts = ctx.forecasts.clone();
+    let interval_ms = (ctx.collector.interval_secs as i64).saturating_mul(1000);
+    let rows = blocking(move || {
+        let mut out = Vec::new();
+        for c in store.list_clusters()? {
+            let snap = store.latest_snapshot(c.id)?;
+            let status = store.latest_status(c.id)?;
+            let date_90 = forecasts.earliest_90(store.as_ref(), tz, c.id)?;
+            out.push((c, snap, status, date_90));
+        }
+        Ok(out)
+    })
+    .await?;
+    let now = now_ms();
+    let today = crate::store::local_date(ctx.tz, now).map_err(super::ApiError::internal)?;
+    let clusters: Vec<_> = rows
+        .into_iter()
+        .map(|(c, snap, status, date_90)| {
+            let days_until_90 = date_90.map(|d| ((d - today).num_days() as f64).max(0.0));
+            // Three missed intervals: the collector is not getting through.
+            let stale = status
+                .as_ref()
+                .is_some_and(|s| now - s.collected_at > 3 * interval_ms);
+            let (health, reasons) = health(snap.as_ref(), status.as_ref(), days_until_90, stale);
+            let s = snap.unwrap_or_default();
+            let error_rate = match (s.query_error, s.interval_secs) {
+                (Some(e), Some(i)) if i > 0.0 => Some(e as f64 / i),
+                _ => None,
+            };
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "health": health,
+                "reasons": reasons,
+                "collected_at": status.as_ref().map(|s| s.collected_at),
+                "outcome": status.as_ref().map(|s| s.outcome),
+                "errors": status.as_ref().map_or(0, |s| s.errors.len()),
+                "fe_alive": s.fe_node_alive, "fe_total": s.fe_node_total,
+                "be_alive": s.be_node_alive, "be_total": s.be_node_total,
+                "cn_alive": s.cn_node_alive, "cn_total": s.cn_node_total,
+                "qps": s.qps,
+                "query_latency_p99": s.query_latency_p99,
+                "error_rate": error_rate,
+                "disk_usage_pct": s.disk_usage_pct,
+                "max_disk_used_pct": s.max_disk_used_pct,
+                "days_until_90": days_until_90,
+                "date_90": date_90.map(|d| d.format("%Y-%m-%d").to_string()),
+                // Filled by the alert engine.
+                "alerts_firing": null,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "clusters": clusters })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok_status() -> CollectionStatus {
+        CollectionStatus {
+            collected_at: 0,
+            outcome: Outcome::Ok,
+            duration_ms: 1,
+            errors: vec![],
+        }
+    }
+
+    fn snap(fe: (i64, i64), be: (i64, i64), disk: Option<f64>) -> Snapshot {
+        Snapshot {
+            fe_node_alive: Some(fe.0),
+            fe_node_total: Some(fe.1),
+            be_node_alive: Some(be.0),
+            be_node_total: Some(be.1),
+            max_disk_used_pct: disk,
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn a_healthy_cluster_is_ok() {
+        let s = snap((3, 3), (3, 3), Some(40.0));
+        assert_eq!(
+            health(Some(&s), Some(&ok_status()), Some(300.0), false),
+            (Health::Ok, vec![])
+        );
+    }
+
+    #[test]
+    fn the_worst_reason_decides() {
+        let s = snap((3, 3), (2, 3), Some(96.0));
+        let (h, r) = health(Some(&s), Some(&ok_status()), Some(0.0), false);
+        assert_eq!(h, Health::Critical);
+        assert_eq!(r, vec!["be_dead", "disk_over_95", "disk_90_within_7_days"]);
+        let s = snap((1, 3), (3, 3), None);
+        assert_eq!(
+            health(Some(&s), Some(&ok_status()), None, false).0,
+            Health::Critical
+        );
+        let s = snap((2, 3), (3, 3), None);
+        assert_eq!(
+            health(Some(&s), Some(&ok_status()), None, false),
+            (Health::Warning, vec!["fe_dead"])
+        );
+    }
+
+    #[test]
+    fn failed_stale_and_unknown() {
+        let failed = CollectionStatus {
+            outcome: Outcome::Failed,
+            ..ok_status()
+        };
+        assert_eq!(health(None, Some(&failed), None, false).0, Health::Critical);
+        assert_eq!(
+            health(None, Some(&ok_status()), None, true),
+            (Health::Warning, vec!["collection_stale"])
+        );
+        assert_eq!(
+            health(None, None, None, false),
+            (Health::Unknown, vec!["no_data"])
+        );
+        // Unknown disk usage is not a reason either way.
+        let s = snap((3, 3), (3, 3), None);
+        assert_eq!(
+            health(Some(&s), Some(&ok_status()), None, false).0,
+            Health::Ok
+        );
+    }
+}
