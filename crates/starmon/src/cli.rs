@@ -68,6 +68,20 @@ pub enum Command {
     },
     /// Print the default configuration file, with a comment for every setting.
     Config,
+    /// Try starmon with nothing else installed: two emulated StarRocks clusters (one with a disk
+    /// filling fast and a flaky BE), collected every few seconds into a temporary database, and the
+    /// dashboard. Prints the dashboard's URL.
+    Demo {
+        /// Address of the dashboard and API (loopback only).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seconds between two collections of a cluster.
+        #[arg(long, default_value_t = 5)]
+        interval: u64,
+        /// Keep the database in this file instead of a temporary folder.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,11 +8,13 @@ use axum::Router;
 use crate::api::ApiState;
 use crate::auth::{self, AuthState};
 
-/// Everything `serve` answers: the API and `/api/v1/auth/…`, `/api/v1/tokens…`, behind
+/// Everything `serve` answers: the API, `/api/v1/auth/…`, `/api/v1/tokens…` and the dashboard, behind
 /// [`auth::protect`].
 pub fn app(api: ApiState, auth: AuthState) -> Router {
     auth::protect(
-        crate::api::router(api).merge(auth::routes(auth.clone())),
+        crate::api::router(api)
+            .merge(auth::routes(auth.clone()))
+            .merge(crate::web::router()),
         auth,
     )
 }

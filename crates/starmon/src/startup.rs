@@ -19,6 +19,18 @@ use crate::store::{Store, StoreError};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Demo {
+            listen,
+            interval,
+            db,
+        } => {
+            init_logging();
+            runtime()?.block_on(crate::demo::run(crate::demo::DemoArgs {
+                listen,
+                interval_secs: interval,
+                db,
+            }))
+        }
         Command::Config => {
             print!("{DEFAULT_TOML}");
             Ok(())
@@ -62,7 +74,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn init_logging() {
+pub fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -520,7 +532,7 @@ pub fn start(
     Ok((crate::server::app(state, auth), collector))
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

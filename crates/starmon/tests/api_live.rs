@@ -449,7 +449,9 @@ async fn the_node_list_is_the_latest_collection() {
 
     // The fleet: healthy, all nodes alive as the emulator says; a stopped BE makes it a warning.
     let v = e
-        .wait_for("/api/v1/fleet", 20, |v| v["clusters"][0]["health"] == json!("ok"))
+        .wait_for("/api/v1/fleet", 20, |v| {
+            v["clusters"][0]["health"] == json!("ok")
+        })
         .await;
     let c = &v["clusters"][0];
     assert_eq!(c["be_alive"], truth["summary"]["be_alive"]);
@@ -459,7 +461,9 @@ async fn the_node_list_is_the_latest_collection() {
     e.cluster().with_state(|st| st.stop_be(0));
     be.set_running(false);
     let v = e
-        .wait_for("/api/v1/fleet", 20, |v| v["clusters"][0]["health"] == json!("warning"))
+        .wait_for("/api/v1/fleet", 20, |v| {
+            v["clusters"][0]["health"] == json!("warning")
+        })
         .await;
     let reasons = v["clusters"][0]["reasons"].as_array().expect("reasons");
     assert!(reasons.contains(&json!("be_dead")), "{v}");

@@ -526,3 +526,90 @@ async fn serving_off_loopback_needs_users_and_auth_and_tokens_work() {
         "the user's tokens went with them"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_two_collected_clusters_and_the_dashboard() {
+    use std::io::{BufRead, BufReader};
+    let mut child = starmon(&["demo", "--listen", "127.0.0.1:0", "--interval", "1"], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("demo starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let url = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the demo prints its URL");
+        lines.push(line.clone());
+        if let Some(u) = line.strip_prefix("dashboard: ") {
+            break u.to_string();
+        }
+    };
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let fleet = loop {
+        let v: serde_json::Value = match client.get(format!("{url}api/v1/fleet")).send().await {
+            Ok(r) => r.json().await.unwrap_or_default(),
+            Err(_) => serde_json::Value::Null,
+        };
+        let clusters = v["clusters"].as_array().cloned().unwrap_or_default();
+        if clusters.len() == 2 && clusters.iter().all(|c| c["outcome"] == "ok") {
+            break clusters;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo never collected both: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // Two versions, and the second cluster's disk already past 80 % (it starts at 82 %).
+    let names: Vec<&str> = fleet.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(
+        names.contains(&"shop-3.3") && names.contains(&"logs-2.5"),
+        "{names:?}"
+    );
+    let logs = fleet
+        .iter()
+        .find(|c| c["name"] == "logs-2.5")
+        .expect("logs");
+    assert!(
+        logs["max_disk_used_pct"].as_f64().is_some_and(|p| p > 80.0),
+        "{logs}"
+    );
+    // The control API of each emulated cluster is printed for whoever wants to break things.
+    let more: Vec<String> = (0..3)
+        .filter_map(|_| rx.recv_timeout(Duration::from_secs(5)).ok())
+        .collect();
+    assert!(
+        more.iter()
+            .filter(|l| l.starts_with("cluster ") && l.contains(" control: http://"))
+            .count()
+            == 2,
+        "{more:?}"
+    );
+    let page = client.get(&url).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains("<title>"));
+
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "demo exits cleanly on SIGTERM: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the demo did not stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,113 @@
+// Numbers, bytes, durations and times in the current language and the browser's time zone.
+// Unknown values (null) are shown as an en dash, never as 0.
+
+import { lang, t } from './i18n';
+
+export const DASH = '–';
+
+const cache = new Map<string, Intl.NumberFormat>();
+function nf(opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = lang() + JSON.stringify(opts);
+  let f = cache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(lang(), opts);
+    cache.set(key, f);
+  }
+  return f;
+}
+
+export function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** A plain number with sensible precision for its size. */
+export function num(v: number | null | undefined, maxDigits?: number): string {
+  if (!isNum(v)) return DASH;
+  const a = Math.abs(v);
+  const digits = maxDigits ?? (a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
+  return nf({ maximumFractionDigits: digits }).format(v);
+}
+
+export function int(v: number | null | undefined): string {
+  return isNum(v) ? nf({ maximumFractionDigits: 0 }).format(v) : DASH;
+}
+
+export function pct(v: number | null | undefined, digits = 1): string {
+  return isNum(v) ? nf({ maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(v) + ' %' : DASH;
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** 1536 → "1.5 KiB". */
+export function bytes(v: number | null | undefined): string {
+  if (!isNum(v)) return DASH;
+  let a = Math.abs(v);
+  let i = 0;
+  while (a >= 1024 && i < UNITS.length - 1) {
+    a /= 1024;
+    i++;
+  }
+  const digits = i === 0 ? 0 : a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return (v < 0 ? '-' : '') + nf({ maximumFractionDigits: digits }).format(a) + ' ' + UNITS[i];
+}
+
+export function bytesPerSec(v: number | null | undefined): string {
+  return isNum(v) ? bytes(v) + '/s' : DASH;
+}
+
+export function ms(v: number | null | undefined): string {
+  if (!isNum(v)) return DASH;
+  if (Math.abs(v) >= 10_000) return num(v / 1000, 1) + ' s';
+  return num(v) + ' ms';
+}
+
+/** A signed change in percent, e.g. "+12.5 %". */
+export function change(v: number | null | undefined): string {
+  if (!isNum(v)) return DASH;
+  const s = nf({ maximumFractionDigits: Math.abs(v) >= 10 ? 0 : 1, signDisplay: 'exceptZero' }).format(v);
+  return s + ' %';
+}
+
+const dtCache = new Map<string, Intl.DateTimeFormat>();
+function dtf(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = lang() + JSON.stringify(opts);
+  let f = dtCache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang(), opts);
+    dtCache.set(key, f);
+  }
+  return f;
+}
+
+/** Unix ms → local date and time. */
+export function dateTime(msT: number | null | undefined): string {
+  if (!isNum(msT)) return DASH;
+  return dtf({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(msT);
+}
+
+export function timeOfDay(msT: number, seconds = false): string {
+  return dtf(seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false } : { hour: '2-digit', minute: '2-digit', hour12: false }).format(msT);
+}
+
+export function monthDay(msT: number): string {
+  return dtf({ month: 'short', day: 'numeric' }).format(msT);
+}
+
+/** "YYYY-MM-DD" (a calendar date) → that date in the current language. */
+export function isoDate(d: string | null | undefined): string {
+  if (!d) return DASH;
+  const [y, m, day] = d.split('-').map(Number);
+  return dtf({ year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(y, m - 1, day));
+}
+
+/** "5 min ago" in the current language. */
+export function ago(msT: number | null | undefined, now = Date.now()): string {
+  if (!isNum(msT)) return t('common.never');
+  const secs = Math.round((msT - now) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(lang(), { numeric: 'auto', style: 'short' });
+  const a = Math.abs(secs);
+  if (a < 60) return rtf.format(secs, 'second');
+  if (a < 3600) return rtf.format(Math.round(secs / 60), 'minute');
+  if (a < 86400) return rtf.format(Math.round(secs / 3600), 'hour');
+  return rtf.format(Math.round(secs / 86400), 'day');
+}

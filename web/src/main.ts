@@ -1,0 +1,190 @@
+// The dashboard shell: top bar (navigation, language, theme, user), the hash router and the page
+// lifecycle (each page gets an AbortSignal and cleanups that run when it is left).
+
+import './style.css';
+import { api, Unauthorized, type Me } from './api';
+import { append, clear, h } from './dom';
+import { lang, setLang, t, type Lang } from './i18n';
+import { current, href } from './route';
+import { fleetPage } from './pages/fleet';
+import { clusterPage } from './pages/cluster';
+import { nodesPage } from './pages/nodes';
+import { nodePage } from './pages/node';
+import { queriesPage } from './pages/queries';
+import { managePage } from './pages/manage';
+import { loginPage } from './pages/login';
+import { errorBox } from './widgets';
+import { session } from './session';
+
+export interface Ctx {
+  root: HTMLElement;
+  params: string[];
+  query: URLSearchParams;
+  signal: AbortSignal;
+  cleanup(f: () => void): void;
+  /** Calls `f` every `secs` seconds while the page is shown (0: never). */
+  every(secs: number, f: () => void): void;
+  /** Re-renders the current page (after a language or theme change). */
+  rerender(): void;
+}
+
+type Page = (ctx: Ctx) => void | Promise<void>;
+
+const routes: [RegExp, Page][] = [
+  [/^\/$/, fleetPage],
+  [/^\/clusters\/(\d+)$/, clusterPage],
+  [/^\/clusters\/(\d+)\/nodes$/, nodesPage],
+  [/^\/clusters\/(\d+)\/nodes\/([^/]+)$/, nodePage],
+  [/^\/clusters\/(\d+)\/queries$/, queriesPage],
+  [/^\/manage$/, managePage],
+  [/^\/login$/, loginPage],
+];
+
+// Theme: light, dark, or the system's (auto).
+type Theme = 'auto' | 'light' | 'dark';
+const THEME_KEY = 'starmon.theme';
+function theme(): Theme {
+  const v = localStorage.getItem(THEME_KEY);
+  return v === 'light' || v === 'dark' ? v : 'auto';
+}
+const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+function applyTheme(): void {
+  const th = theme();
+  const dark = th === 'dark' || (th === 'auto' && darkQuery.matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+}
+applyTheme();
+
+const app = document.getElementById('app')!;
+const bar = h('header', { class: 'topbar' });
+const main = h('main', { class: 'page' });
+app.append(bar, main);
+
+function renderBar(): void {
+  clear(bar);
+  const path = current().path;
+  const link = (to: string, label: string, active: boolean) => h('a', { href: href(to), class: active ? 'active' : null }, label);
+  const langSel = h(
+    'select',
+    {
+      id: 'lang',
+      'aria-label': t('nav.lang'),
+      onchange: (e: Event) => {
+        setLang((e.target as HTMLSelectElement).value as Lang);
+        render();
+      },
+    },
+    h('option', { value: 'en', selected: lang() === 'en' }, 'English'),
+    h('option', { value: 'zh-CN', selected: lang() === 'zh-CN' }, '简体中文'),
+  );
+  const themes: Theme[] = ['auto', 'light', 'dark'];
+  const themeSel = h(
+    'select',
+    {
+      id: 'theme',
+      'aria-label': t('nav.theme'),
+      onchange: (e: Event) => {
+        localStorage.setItem(THEME_KEY, (e.target as HTMLSelectElement).value);
+        applyTheme();
+        render();
+      },
+    },
+    themes.map((th) => h('option', { value: th, selected: theme() === th }, t(('theme.' + th) as 'theme.auto'))),
+  );
+  const user =
+    session.me?.auth_enabled && session.me.username
+      ? h(
+          'span',
+          { class: 'user' },
+          session.me.username,
+          ' ',
+          h(
+            'button',
+            {
+              class: 'btn small',
+              id: 'logout',
+              onclick: async () => {
+                await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => undefined);
+                session.me = { auth_enabled: true, username: null };
+                location.hash = '#/login';
+              },
+            },
+            t('nav.logout'),
+          ),
+        )
+      : null;
+  append(bar, [
+    h('a', { class: 'brand', href: '#/' }, h('span', { class: 'logo' }, '★'), 'starmon'),
+    h('nav', null, link('/', t('nav.fleet'), path === '/' || path.startsWith('/clusters')), link('/manage', t('nav.manage'), path === '/manage')),
+    h('div', { class: 'spacer' }),
+    langSel,
+    themeSel,
+    user,
+  ]);
+}
+
+let leave: (() => void) | null = null;
+
+function render(): void {
+  leave?.();
+  const controller = new AbortController();
+  const cleanups: (() => void)[] = [];
+  leave = () => {
+    controller.abort();
+    cleanups.splice(0).forEach((f) => f());
+  };
+  renderBar();
+  clear(main);
+  const { path, query } = current();
+  document.title = 'starmon';
+  const root = h('div', { class: 'page-body' });
+  main.append(root);
+  const found = routes.find(([re]) => re.test(path));
+  if (!found) {
+    root.append(errorBox(t('error.notfound')));
+    return;
+  }
+  const params = path.match(found[0])!.slice(1).map(decodeURIComponent);
+  const ctx: Ctx = {
+    root,
+    params,
+    query,
+    signal: controller.signal,
+    cleanup: (f) => cleanups.push(f),
+    every: (secs, f) => {
+      if (secs > 0) {
+        const id = window.setInterval(f, secs * 1000);
+        cleanups.push(() => window.clearInterval(id));
+      }
+    },
+    rerender: render,
+  };
+  Promise.resolve(found[1](ctx)).catch((e) => {
+    if (e instanceof Unauthorized || controller.signal.aborted) return;
+    root.append(errorBox(String(e?.message ?? e)));
+  });
+}
+
+/** Who is signed in; when access control is on and nobody is, the login page. */
+async function start(): Promise<void> {
+  let me: Me;
+  try {
+    me = await api<Me>('/api/v1/auth/me');
+  } catch {
+    me = { auth_enabled: true, username: null };
+  }
+  session.me = me;
+  if (me.auth_enabled && !me.username && !current().path.startsWith('/login')) {
+    location.hash = '#/login?next=' + encodeURIComponent(location.hash || '#/');
+  }
+  window.addEventListener('hashchange', render);
+  darkQuery.addEventListener('change', () => {
+    if (theme() === 'auto') {
+      applyTheme();
+      render();
+    }
+  });
+  render();
+}
+
+void start();

@@ -1,0 +1,281 @@
+// End-to-end tests of the dashboard in headless Chromium against starmon and starrocks-sim.
+// Screenshots of every page go to web/test-output/screenshots/.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startStack, until, WEB } from './harness.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(WEB, 'test-output', 'screenshots');
+// Without these, Chromium keeps trying to reach Google's services on a closed network.
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let stack;
+let browser;
+
+/** A page that records console errors and uncaught exceptions. */
+async function open(hash, { locale = 'en-US', colorScheme = 'light', viewport = { width: 1440, height: 900 } } = {}) {
+  const context = await browser.newContext({ locale, colorScheme, viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location()?.url ?? ''})`);
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  if (hash !== null) await page.goto(`${stack.url}/${hash}`);
+  return { page, context, errors };
+}
+
+async function ready(page, loads = 1) {
+  await page.waitForFunction((n) => Number(document.querySelector('.page-body')?.dataset.loads ?? (document.querySelector('.page-body')?.dataset.ready === 'true' ? 1 : 0)) >= n, loads, { timeout: 20_000 });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function points(page, chartId) {
+  return Number(await page.getAttribute(`#${chartId}`, 'data-points'));
+}
+
+const cluster = () => stack.clusters[0];
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startStack();
+  console.log(`# e2e against ${stack.mode} mode, dashboard ${stack.url}${stack.embedded ? ' (embedded)' : ' (web/dist served by the test)'}`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  console.log(`# screenshots: ${SHOTS}`);
+});
+
+describe('dashboard', () => {
+  test('fleet overview lists every cluster with its health and node counts', async () => {
+    const { page, context, errors } = await open('#/');
+    await page.waitForSelector('#fleet-table tbody tr');
+    for (const c of stack.clusters) {
+      const row = page.locator(`#fleet-table tr[data-cluster="${c.id}"]`);
+      await row.waitFor();
+      const text = await row.innerText();
+      assert.ok(text.includes(c.name), `row shows ${c.name}`);
+      assert.match(text, /\d+\/\d+/, 'row shows alive/total nodes');
+      assert.ok(await row.locator('[data-health]').count(), 'row has a health badge');
+      assert.ok(await row.locator('[data-alerts]').count(), 'row has the alerts badge');
+    }
+    await shot(page, '01-fleet');
+    await page.locator(`#fleet-table tr[data-cluster="${cluster().id}"] a.cluster-link`).click();
+    await page.waitForURL(new RegExp(`#/clusters/${cluster().id}$`));
+    await ready(page);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('cluster page: KPI cards and every chart drawn with points from the API', async () => {
+    const { page, context, errors } = await open(`#/clusters/${cluster().id}?range=1h`);
+    await ready(page);
+    assert.equal(await page.locator('.kpi').count(), 10);
+    const qpsKpi = await page.locator('[data-kpi="qps"] .kpi-value').innerText();
+    assert.notEqual(qpsKpi.trim(), '–', 'the QPS card has a value');
+    for (const id of ['chart-qps', 'chart-latency', 'chart-success', 'chart-resources', 'chart-datasize', 'chart-compaction', 'chart-capacity', 'chart-jobs', 'chart-activity']) {
+      assert.ok((await points(page, id)) > 0, `${id} has data points`);
+      assert.equal(await page.locator(`#${id} canvas`).count(), 1, `${id} has a canvas`);
+    }
+    // The chart's points match what the API has for the range (one per non-null bucket).
+    const apiPoints = await page.evaluate(async ([id, from, to]) => {
+      const r = await fetch(`/api/v1/clusters/${id}/metrics?names=qps&from=${from}&to=${to}&points=720`);
+      return (await r.json()).series.qps.filter((p) => p.avg !== null).length;
+    }, [cluster().id, Number(await page.getAttribute('.page-body', 'data-from')), Number(await page.getAttribute('.page-body', 'data-to'))]);
+    assert.ok(apiPoints > 0);
+    await shot(page, '02-cluster-1h');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the range picker changes the charted range', async () => {
+    const { page, context, errors } = await open(`#/clusters/${cluster().id}?range=1h`);
+    await ready(page);
+    const span = async () => Number(await page.getAttribute('.page-body', 'data-to')) - Number(await page.getAttribute('.page-body', 'data-from'));
+    assert.equal(await span(), 3600_000);
+    const xSpan = async (id) => Number(await page.getAttribute(`#${id}`, 'data-x-to')) - Number(await page.getAttribute(`#${id}`, 'data-x-from'));
+    assert.equal(await xSpan('chart-qps'), 3600);
+    await page.click('[data-range="24h"]');
+    await page.waitForURL(/range=24h/);
+    await ready(page);
+    assert.equal(await span(), 86_400_000);
+    assert.match(await page.locator('[data-range="24h"]').getAttribute('class'), /active/);
+    for (const id of ['chart-qps', 'chart-latency', 'chart-resources']) assert.equal(await xSpan(id), 86_400, `${id} shows 24 h`);
+    // A custom range from the form.
+    await page.click('button[data-range="custom"]');
+    const now = Date.now();
+    const local = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.fill('.custom-range input >> nth=0', local(now - 2 * 3600_000));
+    await page.fill('.custom-range input >> nth=1', local(now));
+    await page.click('.custom-range button[type=submit]');
+    await page.waitForURL(/range=custom/);
+    await ready(page);
+    const s = await span();
+    assert.ok(Math.abs(s - 2 * 3600_000) < 60_000, `custom span ${s}`);
+    assert.ok((await points(page, 'chart-qps')) > 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the 7-day cluster page renders all charts in under 1 s', async () => {
+    const { page, context, errors } = await open(null);
+    // Warm the browser's cache of the bundle the way a returning operator has it.
+    await page.goto(`${stack.url}/#/`);
+    await page.waitForSelector('#fleet-table');
+    await page.goto('about:blank');
+    await page.goto(`${stack.url}/#/clusters/${cluster().id}?range=7d`);
+    await ready(page);
+    const ms = await page.evaluate(() => window.__starmonReadyMs);
+    const drawn = await page.locator('.chart[data-drawn]').count();
+    console.log(`# 7-day cluster page: ${drawn} charts drawn ${Math.round(ms)} ms after navigation start`);
+    assert.equal(drawn, await page.locator('.chart').count());
+    assert.ok(drawn >= 10);
+    assert.ok(ms < 1000, `rendered in ${ms} ms`);
+    await shot(page, '03-cluster-7d');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the language follows the browser and switches between English and Chinese', async () => {
+    const zh = await open(`#/clusters/${cluster().id}`, { locale: 'zh-CN' });
+    await ready(zh.page);
+    assert.equal(await zh.page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.equal((await zh.page.locator('[data-tab="overview"]').innerText()).trim(), '概览');
+    assert.match(await zh.page.locator('#chart-latency h3').innerText(), /查询延迟/);
+    await shot(zh.page, '04-cluster-zh');
+    await zh.page.selectOption('#lang', 'en');
+    await ready(zh.page);
+    assert.equal(await zh.page.getAttribute('html', 'lang'), 'en');
+    assert.equal((await zh.page.locator('[data-tab="overview"]').innerText()).trim(), 'Overview');
+    assert.match(await zh.page.locator('#chart-latency h3').innerText(), /Query latency/);
+    // The choice is remembered over a reload.
+    await zh.page.reload();
+    await ready(zh.page);
+    assert.equal((await zh.page.locator('[data-tab="overview"]').innerText()).trim(), 'Overview');
+    await zh.page.selectOption('#lang', 'zh-CN');
+    await zh.page.waitForFunction(() => document.querySelector('[data-tab="nodes"]')?.textContent === '节点');
+    assert.deepEqual(zh.errors, []);
+    await zh.context.close();
+  });
+
+  test('nodes: sortable tables, a drill-down to one node, several nodes on one chart', async () => {
+    const { page, context, errors } = await open(`#/clusters/${cluster().id}/nodes`);
+    await ready(page);
+    const beRows = page.locator('#nodes-be tbody tr');
+    assert.equal(await beRows.count(), 3);
+    assert.equal(await page.locator('#nodes-fe tbody tr').count(), 3);
+    // Sorting by ID, both ways.
+    await page.click('#nodes-be th[data-key="id"]');
+    const asc = await page.locator('#nodes-be tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.node));
+    await page.click('#nodes-be th[data-key="id"]');
+    const desc = await page.locator('#nodes-be tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.node));
+    assert.deepEqual(desc, [...asc].reverse());
+    // Compare two BEs.
+    await page.locator('#nodes-be tbody tr >> nth=0').locator('input.pick').check();
+    await page.locator('#nodes-be tbody tr >> nth=1').locator('input.pick').check();
+    await page.waitForFunction(() => Number(document.querySelector('#chart-compare')?.dataset.drawn) >= 1);
+    assert.equal(await page.locator('#chart-compare .u-legend .u-series').count(), 3, 'x plus two nodes in the legend');
+    assert.ok((await points(page, 'chart-compare')) > 0);
+    assert.match(page.url(), /compare=/);
+    await shot(page, '05-nodes');
+    // Drill down to the first BE.
+    const node = asc[0];
+    await page.locator(`#nodes-be tr[data-node="${node}"] td >> nth=2`).click();
+    await page.waitForURL(new RegExp(`/nodes/${node}`));
+    await ready(page);
+    assert.match(await page.locator('#node-title').innerText(), new RegExp(node));
+    assert.ok((await points(page, 'chart-node-cpu_usage_pct-mem_usage_pct')) > 0);
+    assert.ok((await points(page, 'chart-node-disk_used_bytes')) > 0);
+    await shot(page, '06-node');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('running queries and tasks', async () => {
+    const { page, context, errors } = await open(`#/clusters/${cluster().id}/queries`);
+    await ready(page);
+    for (const id of ['running-queries', 'loads', 'transactions', 'schema-changes', 'routine-loads', 'materialized-views']) {
+      assert.equal(await page.locator(`#${id}`).count(), 1, `${id} section`);
+    }
+    await shot(page, '07-queries');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('clusters management: list, test a connection, refused input shows the API message', async () => {
+    const { page, context, errors } = await open('#/manage');
+    await ready(page);
+    assert.equal(await page.locator('#clusters-table tbody tr').count(), stack.clusters.length);
+    await page.locator(`#clusters-table tr[data-cluster="${cluster().id}"] [data-action="test"]`).click();
+    await page.waitForSelector(`#clusters-table tr[data-cluster="${cluster().id}"] [data-test]`, { timeout: 20_000 });
+    // A second cluster with a name that is taken: the API's 409 message is shown.
+    const c = stack.clusters[0];
+    await page.fill('input[name=name]', c.name);
+    await page.fill('input[name=fe_host]', c.fe_host);
+    await page.fill('input[name=password]', 'x');
+    await page.check('input[name=skiptest]');
+    page.once('console', () => undefined);
+    await page.click('#form-save');
+    await page.waitForSelector('#form-out .error');
+    assert.match(await page.locator('#form-out .error').innerText(), /already/);
+    await shot(page, '08-manage');
+    // The refused request itself is logged by Chromium as a failed resource load; nothing else.
+    assert.deepEqual(errors.filter((e) => !/409/.test(e)), []);
+    await context.close();
+  });
+
+  test('dark theme', async () => {
+    const { page, context, errors } = await open(`#/clusters/${cluster().id}`, { colorScheme: 'dark' });
+    await ready(page);
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+    await shot(page, '09-cluster-dark');
+    await page.selectOption('#theme', 'light');
+    await ready(page);
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'light');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a stopped BE shows as dead within two collection cycles', async () => {
+    const c = cluster();
+    const info = await (await fetch(c.control)).json();
+    const be = info.backends[0];
+    const { page, context, errors } = await open(`#/clusters/${c.id}/nodes?refresh=10`);
+    await ready(page);
+    const row = page.locator(`#nodes-be tr[data-host="${be.host}"]`);
+    assert.equal(await row.getAttribute('data-alive'), 'true');
+    const stopped = Date.now();
+    const r = await fetch(`${c.control}/nodes/${be.id}/stop`, { method: 'POST' });
+    assert.ok(r.ok, `stopping ${be.id}: ${r.status}`);
+    try {
+      // The page refreshes itself; pressing its refresh button only makes the check finer-grained.
+      await until('the BE to show as dead', async () => {
+        await page.click('.rangebar button[title]');
+        await page.waitForTimeout(300);
+        return (await row.getAttribute('data-alive')) === 'false';
+      }, 2 * stack.interval * 1000 + 5000, 100);
+      const took = Date.now() - stopped;
+      console.log(`# stopped BE shown dead after ${took} ms (collection interval ${stack.interval} s)`);
+      assert.ok(took <= 2 * stack.interval * 1000 + 1500, `dead after ${took} ms`);
+      assert.match(await row.getAttribute('class'), /dead-row/);
+      assert.match(await row.innerText(), /DEAD/);
+      // Sorted by status, the dead one comes first.
+      assert.equal(await page.locator('#nodes-be tbody tr >> nth=0').getAttribute('data-host'), be.host);
+      await shot(page, '10-nodes-dead-be');
+    } finally {
+      await fetch(`${c.control}/nodes/${be.id}/start`, { method: 'POST' });
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
