@@ -165,18 +165,9 @@ function render(): void {
   });
 }
 
-/** Who is signed in; when access control is on and nobody is, the login page. */
+/** Renders at once (the page's own API calls meet a 401 if a session is needed), and asks who
+ * is signed in alongside, for the top bar and to show the login page when access control is on. */
 async function start(): Promise<void> {
-  let me: Me;
-  try {
-    me = await api<Me>('/api/v1/auth/me');
-  } catch {
-    me = { auth_enabled: true, username: null };
-  }
-  session.me = me;
-  if (me.auth_enabled && !me.username && !current().path.startsWith('/login')) {
-    location.hash = '#/login?next=' + encodeURIComponent(location.hash || '#/');
-  }
   window.addEventListener('hashchange', render);
   darkQuery.addEventListener('change', () => {
     if (theme() === 'auto') {
@@ -184,7 +175,21 @@ async function start(): Promise<void> {
       render();
     }
   });
+  // The server also serves the app at /login (no fragment): that is the login page.
+  if (location.pathname === '/login' && !location.hash) history.replaceState(null, '', '/#/login');
   render();
+  let me: Me;
+  try {
+    me = await api<Me>('/api/v1/auth/me');
+  } catch {
+    me = { auth_enabled: true, username: null };
+  }
+  session.me = me;
+  if (me.auth_enabled && !me.username) {
+    if (!current().path.startsWith('/login')) location.hash = '#/login?next=' + encodeURIComponent(location.hash || '#/');
+  } else if (me.username) {
+    renderBar();
+  }
 }
 
 void start();

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { startStack, until, WEB } from './harness.mjs';
+import { startAuthStack, startStack, until, WEB } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(WEB, 'test-output', 'screenshots');
@@ -277,6 +277,46 @@ describe('dashboard', () => {
       await fetch(`${c.control}/nodes/${be.id}/start`, { method: 'POST' });
     }
     assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe('access control', () => {
+  let auth;
+  before(async () => {
+    auth = await startAuthStack();
+  });
+  after(async () => {
+    await auth?.stop();
+  });
+
+  test('without a session every page leads to the login page; signing in and out works', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    await page.goto(`${auth.url}/#/manage`);
+    await page.waitForURL(/#\/login/);
+    await page.waitForSelector('#login');
+    await shot(page, '11-login');
+    await page.fill('input[name=username]', auth.user.username);
+    await page.fill('input[name=password]', 'wrong password');
+    await page.click('#login button[type=submit]');
+    await page.waitForSelector('#login .error');
+    assert.match(await page.locator('#login .error').innerText(), /Sign-in failed/);
+    await page.fill('input[name=password]', auth.user.password);
+    await page.click('#login button[type=submit]');
+    // Back where it started, signed in.
+    await page.waitForURL(/#\/manage$/);
+    await ready(page);
+    assert.match(await page.locator('.topbar .user').innerText(), new RegExp(auth.user.username));
+    await page.click('#logout');
+    await page.waitForURL(/#\/login/);
+    await page.goto(`${auth.url}/#/`);
+    await page.waitForURL(/#\/login/);
+    // Only the refused requests themselves (401) are logged.
+    assert.deepEqual(errors.filter((e) => !/401|Unauthorized/.test(e)), []);
     await context.close();
   });
 });

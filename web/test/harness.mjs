@@ -89,7 +89,7 @@ async function startDemo(children) {
   lines(child, (l) => {
     let m = l.match(/^dashboard:\s*(\S+)/);
     if (m) dashboard = m[1].replace(/\/$/, '');
-    m = l.match(/^cluster\s+(\S+)\s+control:\s*(\S+)/);
+    m = l.match(/^cluster\s+(\S+)\b.*\scontrol:\s*(\S+)/);
     if (m) controls[m[1]] = m[2];
   });
   await until('the demo to print its dashboard URL', () => {
@@ -175,6 +175,8 @@ function staticServer(api) {
 export async function startStack() {
   const mode = process.env.STARMON_E2E_MODE ?? (demoAvailable() ? 'demo' : 'manual');
   const children = [];
+  // Whatever ends this process (a failed assertion, a closed pipe) ends what it started too.
+  process.once('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')));
   const tmp = mkdtempSync(join(tmpdir(), 'starmon-e2e-'));
   let server = null;
   const stop = async () => {
@@ -201,6 +203,44 @@ export async function startStack() {
       }, 60_000, 500);
     }
     return { mode, embedded, url, api, clusters, interval: INTERVAL_SECS, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** starmon serve with access control on, one user and no clusters, for the login page. */
+export async function startAuthStack() {
+  const tmp = mkdtempSync(join(tmpdir(), 'starmon-e2e-auth-'));
+  const db = join(tmp, 'auth.db');
+  const user = { username: 'operator', password: 'correct horse battery' };
+  const add = spawnSync(STARMON_BIN, ['user', 'add', user.username, '--db', db, '--password-env', 'E2E_PASSWORD'], { env: { ...process.env, E2E_PASSWORD: user.password }, encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`starmon user add: ${add.stderr}`);
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const serve = start(STARMON_BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`], { STARMON_AUTH_ENABLED: 'true' });
+  let server = null;
+  const stop = async () => {
+    if (serve.exitCode === null) {
+      serve.kill('SIGTERM');
+      await new Promise((r) => serve.once('exit', r));
+    }
+    if (server) await new Promise((r) => server.close(r));
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  process.once('exit', () => serve.exitCode === null && serve.kill('SIGTERM'));
+  try {
+    await until('starmon serve (auth) to answer', async () => {
+      if (serve.exitCode !== null) throw new Error(`starmon serve exited: ${serve.stderrText()}`);
+      return (await fetch(`${api}/healthz`)).status < 500;
+    });
+    let url = api;
+    const root = await fetch(`${api}/`).then((r) => (r.ok ? r.text() : ''), () => '');
+    if (!root.includes('id="app"')) {
+      server = await staticServer(api);
+      url = `http://127.0.0.1:${server.address().port}`;
+    }
+    return { url, api, user, stop };
   } catch (e) {
     await stop();
     throw e;
