@@ -103,6 +103,7 @@ export function chart(spec: ChartSpec): Chart {
   let xTo = 1;
   let u: uPlot | null = null;
   let drawn: (() => void) | null = null;
+  let hasData = false;
   const height = spec.height ?? 200;
 
   const series: uPlot.Series[] = [
@@ -132,7 +133,8 @@ export function chart(spec: ChartSpec): Chart {
     grid: { stroke: grid, width: 1, show: side === 3 },
     ticks: { stroke: grid, width: 1 },
     size: (_u, values) => axisSize(values),
-    values: (_u, splits) => splits.map((v) => (fmt ? fmt(v) : String(v))),
+    // An empty chart has a made-up 0–1 scale: no numbers on it.
+    values: (_u, splits) => splits.map((v) => (!hasData ? '' : fmt ? fmt(v) : String(v))),
   });
   const axes: uPlot.Axis[] = [
     { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values: xFormatter(!!spec.daily), space: 70 },
@@ -224,8 +226,13 @@ export function chart(spec: ChartSpec): Chart {
         if (i === 0 || spec.series[i - 1]?.decoration) return;
         for (const v of col as (number | null)[]) if (v != null) points++;
       });
+      // Rows where no series has a value: the breaks drawn for missing data.
+      let gaps = 0;
+      for (let r = 0; r < data[0].length; r++) if (data.slice(1).every((c) => c[r] == null)) gaps++;
       el.dataset.points = String(points);
-      empty.hidden = points > 0;
+      el.dataset.gaps = String(gaps);
+      hasData = points > 0;
+      empty.hidden = hasData;
       return new Promise<void>((resolve) => {
         drawn = resolve;
         if (!u) {

@@ -128,6 +128,57 @@ describe('dashboard', () => {
     await context.close();
   });
 
+  test('missing data is drawn as a gap, never as zero', async () => {
+    const { page, context, errors } = await open(null);
+    // A history with a six-minute hole (no rows at all) and a few unknown (null) QPS values.
+    const now = Date.now();
+    const holeFrom = now - 14 * 60_000;
+    const holeTo = now - 8 * 60_000;
+    let qpsKnown = 0;
+    let rows = 0;
+    await page.route(/\/api\/v1\/clusters\/\d+\/metrics\?/, async (route) => {
+      const names = new URL(route.request().url()).searchParams.get('names').split(',');
+      const ts = [];
+      for (let t = now - 20 * 60_000; t <= now; t += 10_000) if (t < holeFrom || t > holeTo) ts.push(t);
+      rows = ts.length;
+      const series = {};
+      for (const n of names) {
+        series[n] = ts.map((t, i) => {
+          const v = n === 'interval_secs' ? 10 : n === 'qps' && i % 10 === 3 ? null : 50 + (i % 7);
+          return { t, min: v, avg: v, max: v };
+        });
+      }
+      qpsKnown = series.qps.filter((p) => p.avg !== null).length;
+      await route.fulfill({ json: { series, step_seconds: 10, from: now - 3600_000, to: now, detail_from: now - 3600_000 } });
+    });
+    await page.goto(`${stack.url}/#/clusters/${cluster().id}?range=1h&refresh=0`);
+    await ready(page);
+    assert.equal(await points(page, 'chart-qps'), qpsKnown + rows, 'null QPS values are not counted as points');
+    assert.equal(Number(await page.getAttribute('#chart-latency', 'data-gaps')), 1, 'one break for the hole');
+    // Look at the pixels: inside the hole no series is drawn; where there is data, one is.
+    const colored = (t) =>
+      page.evaluate((t) => {
+        const el = document.querySelector('#chart-latency');
+        const canvas = el.querySelector('canvas');
+        const over = el.querySelector('.u-over').getBoundingClientRect();
+        const c = canvas.getBoundingClientRect();
+        const from = Number(el.dataset.xFrom) * 1000;
+        const to = Number(el.dataset.xTo) * 1000;
+        const ratio = canvas.width / c.width;
+        const x = Math.round((over.left - c.left + ((t - from) / (to - from)) * over.width) * ratio);
+        const top = Math.round((over.top - c.top) * ratio);
+        const px = canvas.getContext('2d').getImageData(x - 1, top, 3, Math.round(over.height * ratio)).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 80 && px[i + 3] > 200) n++;
+        return n;
+      }, t);
+    assert.equal(await colored((holeFrom + holeTo) / 2), 0, 'nothing drawn inside the hole');
+    assert.ok((await colored(now - 17 * 60_000)) > 0, 'lines drawn where there is data');
+    await shot(page, '12-cluster-gap');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('the 7-day cluster page renders all charts in under 1 s', async () => {
     const { page, context, errors } = await open(null);
     // Warm the browser's cache of the bundle the way a returning operator has it.

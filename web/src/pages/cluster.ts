@@ -190,8 +190,8 @@ export async function clusterPage(ctx: Ctx): Promise<void> {
     status,
     kpiBox,
     dailyBox,
-    h('div', { class: 'charts' }, Object.entries(charts).filter(([k]) => k !== 'capacity').map(([, c]) => c.el)),
-    h('div', { class: 'charts' }, charts.capacity.el, capacityBox),
+    h('div', { class: 'charts' }, Object.values(charts).map((c) => c.el)),
+    capacityBox,
   );
   ctx.root.dataset.ready = 'false';
 

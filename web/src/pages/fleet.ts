@@ -52,7 +52,7 @@ export async function fleetPage(ctx: Ctx): Promise<void> {
         key: 'disk',
         label: t('fleet.disk'),
         value: (c) => c.max_disk_used_pct ?? c.disk_usage_pct,
-        cell: (c) => h('span', { title: `max ${pct(c.max_disk_used_pct)}` }, usageBar(c.disk_usage_pct), c.max_disk_used_pct != null ? h('span', { class: 'sub' }, ` ↑${pct(c.max_disk_used_pct, 0)}`) : null),
+        cell: (c) => h('span', null, usageBar(c.disk_usage_pct), c.max_disk_used_pct != null ? h('span', { class: 'sub' }, ' ' + t('fleet.maxdisk', pct(c.max_disk_used_pct, 0))) : null),
       },
       {
         key: 'until90',
