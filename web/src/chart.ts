@@ -107,7 +107,7 @@ export function chart(spec: ChartSpec): Chart {
   const height = spec.height ?? 200;
 
   const series: uPlot.Series[] = [
-    { value: legendTime(!!spec.daily) },
+    { label: t('chart.time'), value: legendTime(!!spec.daily) },
     ...spec.series.map((s, i): uPlot.Series => {
       const color = s.color ?? PALETTE[i % PALETTE.length];
       const fmt = s.fmt ?? (s.scale === 'y2' ? spec.y2Fmt : spec.yFmt);

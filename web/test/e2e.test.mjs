@@ -87,12 +87,14 @@ describe('dashboard', () => {
       assert.ok((await points(page, id)) > 0, `${id} has data points`);
       assert.equal(await page.locator(`#${id} canvas`).count(), 1, `${id} has a canvas`);
     }
-    // The chart's points match what the API has for the range (one per non-null bucket).
-    const apiPoints = await page.evaluate(async ([id, from, to]) => {
-      const r = await fetch(`/api/v1/clusters/${id}/metrics?names=qps&from=${from}&to=${to}&points=720`);
-      return (await r.json()).series.qps.filter((p) => p.avg !== null).length;
-    }, [cluster().id, Number(await page.getAttribute('.page-body', 'data-from')), Number(await page.getAttribute('.page-body', 'data-to'))]);
-    assert.ok(apiPoints > 0);
+    // The QPS chart's points are exactly the known values the API has for the page's range.
+    const [from, to] = [await page.getAttribute('.page-body', 'data-from'), await page.getAttribute('.page-body', 'data-to')];
+    const width = await page.evaluate(() => window.innerWidth);
+    const r = await fetch(`${stack.api}/api/v1/clusters/${cluster().id}/metrics?names=qps,rps&from=${from}&to=${to}&points=${Math.round(width / 2)}`);
+    const { series } = await r.json();
+    const known = series.qps.filter((p) => p.avg !== null).length + series.rps.filter((p) => p.avg !== null).length;
+    assert.ok(known > 0);
+    assert.equal(await points(page, 'chart-qps'), known);
     await shot(page, '02-cluster-1h');
     assert.deepEqual(errors, []);
     await context.close();
@@ -184,15 +186,21 @@ describe('dashboard', () => {
     // Warm the browser's cache of the bundle the way a returning operator has it.
     await page.goto(`${stack.url}/#/`);
     await page.waitForSelector('#fleet-table');
-    await page.goto('about:blank');
-    await page.goto(`${stack.url}/#/clusters/${cluster().id}?range=7d`);
-    await ready(page);
-    const ms = await page.evaluate(() => window.__starmonReadyMs);
-    const drawn = await page.locator('.chart[data-drawn]').count();
-    console.log(`# 7-day cluster page: ${drawn} charts drawn ${Math.round(ms)} ms after navigation start`);
-    assert.equal(drawn, await page.locator('.chart').count());
-    assert.ok(drawn >= 10);
-    assert.ok(ms < 1000, `rendered in ${ms} ms`);
+    // Three fresh loads, judged by their median: this machine is shared with compilers, and one
+    // load can stall on a busy core.
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto('about:blank');
+      await page.goto(`${stack.url}/#/clusters/${cluster().id}?range=7d`);
+      await ready(page);
+      times.push(await page.evaluate(() => window.__starmonReadyMs));
+      const drawn = await page.locator('.chart[data-drawn]').count();
+      assert.equal(drawn, await page.locator('.chart').count(), 'every chart drawn');
+      assert.ok(drawn >= 10);
+    }
+    const median = [...times].sort((a, b) => a - b)[1];
+    console.log(`# 7-day cluster page, navigation start to all 10 charts drawn: ${times.map((t) => Math.round(t)).join(', ')} ms (median ${Math.round(median)} ms)`);
+    assert.ok(median < 1000, `median render ${median} ms`);
     await shot(page, '03-cluster-7d');
     assert.deepEqual(errors, []);
     await context.close();

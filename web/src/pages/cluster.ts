@@ -267,7 +267,8 @@ export async function clusterPage(ctx: Ctx): Promise<void> {
       );
     }
     clear(dailyBox);
-    if (k.daily) {
+    // Hidden until a whole day has been rolled up.
+    if (k.daily && Object.values(k.daily.figures).some((f) => f?.value != null)) {
       const d = k.daily;
       dailyBox.append(
         h('h3', null, t('kpi.daily', isoDate(d.date))),

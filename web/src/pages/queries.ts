@@ -15,8 +15,8 @@ const s = (k: string) => (r: Row) => (r[k] == null ? null : String(r[k]));
 const cell = (k: string) => (r: Row) => (r[k] == null ? DASH : String(r[k]));
 const stateCell = (k: string) => (r: Row) => {
   const v = r[k] == null ? null : String(r[k]);
-  const bad = v && /CANCEL|FAIL|PAUSE|UNSTABLE|ERROR/i.test(v);
-  return v ? h('span', { class: 'badge state ' + (bad ? 'bad-state' : '') }, v) : DASH;
+  const cls = !v ? '' : /CANCEL|FAIL|PAUSE|UNSTABLE|ERROR/i.test(v) ? 'bad-state' : /^(RUNNING|FINISHED|SUCCESS)$/i.test(v) ? 'good-state' : '';
+  return v ? h('span', { class: 'badge state ' + cls }, v) : DASH;
 };
 const textCol = (key: string, label: string): Col<Row> => ({ key, label, value: s(key), cell: cell(key) });
 
