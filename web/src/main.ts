@@ -124,6 +124,7 @@ function renderBar(): void {
 }
 
 let leave: (() => void) | null = null;
+let renders = 0;
 
 function render(): void {
   leave?.();
@@ -137,7 +138,8 @@ function render(): void {
   clear(main);
   const { path, query } = current();
   document.title = 'starmon';
-  const root = h('div', { class: 'page-body' });
+  // Tests wait for a new render by this counter.
+  const root = h('div', { class: 'page-body', 'data-render': String(++renders) });
   main.append(root);
   const found = routes.find(([re]) => re.test(path));
   if (!found) {

@@ -29,9 +29,21 @@ async function open(hash, { locale = 'en-US', colorScheme = 'light', viewport = 
   return { page, context, errors };
 }
 
-async function ready(page, loads = 1) {
-  await page.waitForFunction((n) => Number(document.querySelector('.page-body')?.dataset.loads ?? (document.querySelector('.page-body')?.dataset.ready === 'true' ? 1 : 0)) >= n, loads, { timeout: 20_000 });
+/** Waits until the page shows data: loaded at least `loads` times, and if `after` (a render
+ * number from rendered()) is given, by a page rendered after that one. */
+async function ready(page, loads = 1, after = 0) {
+  await page.waitForFunction(
+    ([n, after]) => {
+      const body = document.querySelector('.page-body');
+      if (!body || Number(body.dataset.render) <= after) return false;
+      return Number(body.dataset.loads ?? (body.dataset.ready === 'true' ? 1 : 0)) >= n;
+    },
+    [loads, after],
+    { timeout: 20_000 },
+  );
 }
+
+const rendered = (page) => page.evaluate(() => Number(document.querySelector('.page-body')?.dataset.render ?? 0));
 
 async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -70,9 +82,11 @@ describe('dashboard', () => {
       assert.ok(await row.locator('[data-alerts]').count(), 'row has the alerts badge');
     }
     await shot(page, '01-fleet');
+    const r0 = await rendered(page);
     await page.locator(`#fleet-table tr[data-cluster="${cluster().id}"] a.cluster-link`).click();
     await page.waitForURL(new RegExp(`#/clusters/${cluster().id}$`));
-    await ready(page);
+    await ready(page, 1, r0);
+    assert.equal(await page.locator('h1.cluster-name').innerText(), cluster().name);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -107,9 +121,10 @@ describe('dashboard', () => {
     assert.equal(await span(), 3600_000);
     const xSpan = async (id) => Number(await page.getAttribute(`#${id}`, 'data-x-to')) - Number(await page.getAttribute(`#${id}`, 'data-x-from'));
     assert.equal(await xSpan('chart-qps'), 3600);
+    let r0 = await rendered(page);
     await page.click('[data-range="24h"]');
     await page.waitForURL(/range=24h/);
-    await ready(page);
+    await ready(page, 1, r0);
     assert.equal(await span(), 86_400_000);
     assert.match(await page.locator('[data-range="24h"]').getAttribute('class'), /active/);
     for (const id of ['chart-qps', 'chart-latency', 'chart-resources']) assert.equal(await xSpan(id), 86_400, `${id} shows 24 h`);
@@ -120,9 +135,10 @@ describe('dashboard', () => {
     await page.fill('.custom-range input >> nth=0', local(now - 2 * 3600_000));
     // The inputs have minute precision; end after now so the freshest samples are inside.
     await page.fill('.custom-range input >> nth=1', local(now + 60_000));
+    r0 = await rendered(page);
     await page.click('.custom-range button[type=submit]');
     await page.waitForURL(/range=custom/);
-    await ready(page);
+    await ready(page, 1, r0);
     const s = await span();
     assert.ok(Math.abs(s - 2 * 3600_000 - 60_000) < 60_000, `custom span ${s}`);
     assert.ok((await points(page, 'chart-qps')) > 0);
@@ -213,8 +229,9 @@ describe('dashboard', () => {
     assert.equal((await zh.page.locator('[data-tab="overview"]').innerText()).trim(), '概览');
     assert.match(await zh.page.locator('#chart-latency h3').innerText(), /查询延迟/);
     await shot(zh.page, '04-cluster-zh');
+    const r0 = await rendered(zh.page);
     await zh.page.selectOption('#lang', 'en');
-    await ready(zh.page);
+    await ready(zh.page, 1, r0);
     assert.equal(await zh.page.getAttribute('html', 'lang'), 'en');
     assert.equal((await zh.page.locator('[data-tab="overview"]').innerText()).trim(), 'Overview');
     assert.match(await zh.page.locator('#chart-latency h3').innerText(), /Query latency/);
@@ -250,13 +267,25 @@ describe('dashboard', () => {
     await shot(page, '05-nodes');
     // Drill down to the first BE.
     const node = asc[0];
+    let r0 = await rendered(page);
     await page.locator(`#nodes-be tr[data-node="${node}"] td >> nth=2`).click();
     await page.waitForURL(new RegExp(`/nodes/${node}`));
-    await ready(page);
+    await ready(page, 1, r0);
     assert.match(await page.locator('#node-title').innerText(), new RegExp(node));
     assert.ok((await points(page, 'chart-node-cpu_usage_pct-mem_usage_pct')) > 0);
     assert.ok((await points(page, 'chart-node-disk_used_bytes')) > 0);
     await shot(page, '06-node');
+    // An FE, by its name.
+    r0 = await rendered(page);
+    await page.click('[data-tab="nodes"]');
+    await ready(page, 1, r0);
+    r0 = await rendered(page);
+    const fe = await page.locator('#nodes-fe tbody tr >> nth=0').getAttribute('data-node');
+    await page.locator('#nodes-fe tbody tr >> nth=0').locator('a.node-link').click();
+    await page.waitForURL(new RegExp(`/nodes/${encodeURIComponent(fe).replace(/\./g, '\\.')}`));
+    await ready(page, 1, r0);
+    assert.ok((await points(page, 'chart-node-qps')) > 0, 'the FE has QPS points');
+    await shot(page, '06-node-fe');
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -299,8 +328,9 @@ describe('dashboard', () => {
     await ready(page);
     assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
     await shot(page, '09-cluster-dark');
+    const r0 = await rendered(page);
     await page.selectOption('#theme', 'light');
-    await ready(page);
+    await ready(page, 1, r0);
     assert.equal(await page.getAttribute('html', 'data-theme'), 'light');
     assert.deepEqual(errors, []);
     await context.close();
@@ -365,10 +395,12 @@ describe('access control', () => {
     await page.waitForSelector('#login .error');
     assert.match(await page.locator('#login .error').innerText(), /Sign-in failed/);
     await page.fill('input[name=password]', auth.user.password);
+    const r0 = await rendered(page);
     await page.click('#login button[type=submit]');
     // Back where it started, signed in.
     await page.waitForURL(/#\/manage$/);
-    await ready(page);
+    await ready(page, 1, r0);
+    assert.equal(await page.locator('#clusters-table').count(), 0, 'no clusters registered');
     assert.match(await page.locator('.topbar .user').innerText(), new RegExp(auth.user.username));
     await page.click('#logout');
     await page.waitForURL(/#\/login/);
