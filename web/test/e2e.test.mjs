@@ -301,7 +301,7 @@ describe('dashboard', () => {
     await context.close();
   });
 
-  test('clusters management: list, test a connection, refused input shows the API message', async () => {
+  test('clusters management: list, test a connection, the API message for refused input, add, rename, remove', async () => {
     const { page, context, errors } = await open('#/manage');
     await ready(page);
     assert.equal(await page.locator('#clusters-table tbody tr').count(), stack.clusters.length);
@@ -318,6 +318,28 @@ describe('dashboard', () => {
     await page.waitForSelector('#form-out .error');
     assert.match(await page.locator('#form-out .error').innerText(), /already/);
     await shot(page, '08-manage');
+    // Add (without the connection test), rename, remove.
+    const count = stack.clusters.length;
+    let r0 = await rendered(page);
+    await page.fill('input[name=name]', 'e2e-extra');
+    await page.click('#form-save');
+    await ready(page, 1, r0);
+    assert.equal(await page.locator('#clusters-table tbody tr').count(), count + 1);
+    const extra = page.locator('#clusters-table tr', { hasText: 'e2e-extra' });
+    r0 = await rendered(page);
+    await extra.locator('[data-action="edit"]').click();
+    await ready(page, 1, r0);
+    await page.fill('input[name=name]', 'e2e-renamed');
+    r0 = await rendered(page);
+    await page.click('#form-save');
+    await ready(page, 1, r0);
+    const renamed = page.locator('#clusters-table tr', { hasText: 'e2e-renamed' });
+    assert.equal(await renamed.count(), 1);
+    page.once('dialog', (d) => d.accept());
+    r0 = await rendered(page);
+    await renamed.locator('[data-action="remove"]').click();
+    await ready(page, 1, r0);
+    assert.equal(await page.locator('#clusters-table tbody tr').count(), count);
     // The refused request itself is logged by Chromium as a failed resource load; nothing else.
     assert.deepEqual(errors.filter((e) => !/409/.test(e)), []);
     await context.close();
