@@ -190,6 +190,9 @@ export async function startStack() {
     let url = api;
     const root = await fetch(`${api}/`).then((r) => (r.ok ? r.text() : ''), () => '');
     const embedded = root.includes('id="app"');
+    if (!embedded && process.env.STARMON_E2E_REQUIRE_EMBEDDED === '1') {
+      throw new Error(`${STARMON_BIN} does not serve the dashboard at / (built before web/dist?)`);
+    }
     if (!embedded) {
       server = await staticServer(api);
       url = `http://127.0.0.1:${server.address().port}`;

@@ -46,6 +46,23 @@ daily_days = 30
 enabled = false
 # Hours a login session lasts.
 session_hours = 12
+
+[alerts]
+# Evaluate the alert rules after every collection and notify the channels (managed over the API
+# or the dashboard).
+enabled = true
+# A numeric condition fires past its threshold and clears only once the value is back by more
+# than this percentage of the threshold, so a value hovering at the threshold does not flap.
+hysteresis_pct = 5.0
+# The dashboard's address, for links in notifications (e.g. "https://starmon.example.com/").
+# dashboard_url = ""
+
+# Built-in rules take their defaults unless set here (or over the API, which wins), e.g.:
+# [alerts.rules.be_cpu_high]
+# threshold = 85.0     # percent
+# for_secs = 600       # how long the condition must hold before the alert fires
+# severity = "critical"
+# enabled = true
 "#;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -57,6 +74,7 @@ pub struct Config {
     pub collector: CollectorConfig,
     pub retention: RetentionConfig,
     pub auth: AuthConfig,
+    pub alerts: AlertsConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -86,6 +104,37 @@ pub struct AuthConfig {
     pub session_hours: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    pub enabled: bool,
+    pub hysteresis_pct: f64,
+    pub dashboard_url: Option<String>,
+    /// Per built-in rule id.
+    pub rules: std::collections::BTreeMap<String, RuleConfig>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            enabled: true,
+            hysteresis_pct: 5.0,
+            dashboard_url: None,
+            rules: Default::default(),
+        }
+    }
+}
+
+/// Settings of one built-in rule; what is left out keeps the rule's default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleConfig {
+    pub enabled: Option<bool>,
+    pub threshold: Option<f64>,
+    pub for_secs: Option<u64>,
+    pub severity: Option<crate::alerts::rules::Severity>,
+}
+
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
@@ -113,6 +162,7 @@ impl Default for Config {
             collector: CollectorConfig::default(),
             retention: RetentionConfig::default(),
             auth: AuthConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -271,6 +321,21 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let c = &self.collector;
         let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if !(0.0..=50.0).contains(&self.alerts.hysteresis_pct) {
+            return invalid("alerts.hysteresis_pct must be between 0 and 50".into());
+        }
+        for (id, r) in &self.alerts.rules {
+            if crate::alerts::rules::builtin(id).is_none() {
+                let known: Vec<&str> = crate::alerts::rules::BUILTINS.iter().map(|b| b.id).collect();
+                return invalid(format!(
+                    "alerts.rules.{id}: no such rule (built-in rules: {})",
+                    known.join(", ")
+                ));
+            }
+            if r.threshold.is_some_and(|t| !t.is_finite()) {
+                return invalid(format!("alerts.rules.{id}.threshold must be a number"));
+            }
+        }
         if c.interval_secs == 0 {
             return invalid("collector.interval_secs must be at least 1".into());
         }

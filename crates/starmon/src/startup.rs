@@ -528,7 +528,14 @@ pub fn start(
     let changes = Arc::new(collector::Changes::default());
     let state =
         crate::api::ApiState::new(store.clone(), &config, telemetry.clone(), changes.clone())?;
-    let collector = tokio::spawn(collector::run(store, config, telemetry, changes, cancel));
+    let collector = tokio::spawn(collector::run(
+        store,
+        config,
+        telemetry,
+        changes,
+        state.alerting.clone(),
+        cancel,
+    ));
     Ok((crate::server::app(state, auth), collector))
 }
 

@@ -138,7 +138,13 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
     let tz = ctx.tz;
     let forecasts = ctx.forecasts.clone();
     let interval_ms = (ctx.collector.interval_secs as i64).saturating_mul(1000);
-    let rows = blocking(move || {
+    let (rows, firing) = blocking(move || {
+        let mut firing: HashMap<i64, i64> = HashMap::new();
+        for a in store.active_alerts(None)? {
+            if a.state == crate::store::alerts::AlertState::Firing {
+                *firing.entry(a.cluster_id).or_default() += 1;
+            }
+        }
         let mut out = Vec::new();
         for c in store.list_clusters()? {
             let snap = store.latest_snapshot(c.id)?;
@@ -146,7 +152,7 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
             let date_90 = forecasts.earliest_90(store.as_ref(), tz, c.id)?;
             out.push((c, snap, status, date_90));
         }
-        Ok(out)
+        Ok((out, firing))
     })
     .await?;
     let now = now_ms();
@@ -183,8 +189,7 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
                 "max_disk_used_pct": s.max_disk_used_pct,
                 "days_until_90": days_until_90,
                 "date_90": date_90.map(|d| d.format("%Y-%m-%d").to_string()),
-                // Filled by the alert engine.
-                "alerts_firing": null,
+                "alerts_firing": firing.get(&c.id).copied().unwrap_or(0),
             })
         })
         .collect();

@@ -4,6 +4,7 @@
 //! capacity forecast, and starmon's own Prometheus metrics.
 //! Every user input error is a 4xx naming the parameter; an unknown cluster is a 404.
 
+mod alerts;
 mod clusters;
 mod computed;
 mod fleet;
@@ -46,6 +47,8 @@ pub struct ApiState {
     pub telemetry: Arc<Telemetry>,
     pub changes: Arc<Changes>,
     pub forecasts: Arc<fleet::ForecastCache>,
+    pub alerts: crate::config::AlertsConfig,
+    pub alerting: Arc<crate::alerts::Alerting>,
 }
 
 impl ApiState {
@@ -56,7 +59,14 @@ impl ApiState {
         telemetry: Arc<Telemetry>,
         changes: Arc<Changes>,
     ) -> anyhow::Result<ApiState> {
+        let tz = config.tz()?;
         Ok(ApiState {
+            alerting: Arc::new(crate::alerts::Alerting::new(
+                store.clone(),
+                config.alerts.clone(),
+                tz,
+            )),
+            alerts: config.alerts.clone(),
             store,
             tz: config.tz()?,
             detail_retention_ms: i64::from(config.retention.detail_days) * 86_400_000,
@@ -83,6 +93,34 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/clusters", get(clusters).post(clusters::create))
         .route("/api/v1/clusters/test", post(clusters::test_new))
         .route("/api/v1/fleet", get(fleet::fleet))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/history", get(alerts::history))
+        .route("/api/v1/alerts/{id}/ack", post(alerts::ack))
+        .route(
+            "/api/v1/alert-rules",
+            get(alerts::rules).post(alerts::create_rule),
+        )
+        .route(
+            "/api/v1/alert-rules/{id}",
+            axum::routing::patch(alerts::patch_rule).delete(alerts::delete_rule),
+        )
+        .route(
+            "/api/v1/silences",
+            get(alerts::silences).post(alerts::create_silence),
+        )
+        .route(
+            "/api/v1/silences/{id}",
+            axum::routing::delete(alerts::delete_silence),
+        )
+        .route(
+            "/api/v1/channels",
+            get(alerts::channels).post(alerts::create_channel),
+        )
+        .route(
+            "/api/v1/channels/{id}",
+            axum::routing::patch(alerts::update_channel).delete(alerts::delete_channel),
+        )
+        .route("/api/v1/channels/{id}/test", post(alerts::test_channel))
         .route(
             "/api/v1/clusters/{id}",
             get(clusters::one)

@@ -56,6 +56,7 @@ async fn cluster_loop(
     limiter: Arc<Semaphore>,
     http: Http,
     telemetry: Arc<Telemetry>,
+    alerting: Arc<crate::alerts::Alerting>,
     cancel: CancellationToken,
 ) {
     let password = match store.cluster_password(record.id) {
@@ -132,9 +133,25 @@ async fn cluster_loop(
             );
         }
         let store = store.clone();
-        let id = record.id;
+        let alerting = alerting.clone();
+        let rec = record.clone();
         let written = tokio::task::spawn_blocking(move || {
-            store.write_collection(id, &collected.snapshot, &collected.nodes, &collected.status)
+            store.write_collection(
+                rec.id,
+                &collected.snapshot,
+                &collected.nodes,
+                &collected.status,
+            )?;
+            // The alert rules see what was just stored; notifications are queued, not awaited.
+            if let Err(e) = alerting.after_collection(
+                &rec,
+                &collected.snapshot,
+                &collected.nodes,
+                &collected.status,
+            ) {
+                warn!(error = %e, "cannot evaluate the alert rules");
+            }
+            Ok::<_, crate::store::StoreError>(())
         })
         .await;
         match written {
@@ -171,6 +188,8 @@ async fn maintenance_loop(store: Arc<dyn Store>, config: Arc<Config>, cancel: Ca
             // day up only once the last of its collections can have landed.
             let rolled = store.rollup_daily(tz, now - 2 * grace_ms)?;
             let removed = store.enforce_retention(tz, now, detail_ms, daily_days)?;
+            // The alert history is kept as long as the detail it was computed from.
+            store.prune_alert_events(now - detail_ms)?;
             Ok::<_, crate::store::StoreError>((rolled, removed))
         })
         .await;
@@ -193,6 +212,7 @@ pub async fn run(
     config: Arc<Config>,
     telemetry: Arc<Telemetry>,
     changes: Arc<Changes>,
+    alerting: Arc<crate::alerts::Alerting>,
     cancel: CancellationToken,
 ) {
     let limiter = Arc::new(Semaphore::new(config.collector.concurrency));
@@ -253,6 +273,7 @@ pub async fn run(
                     limiter.clone(),
                     http.clone(),
                     telemetry.clone(),
+                    alerting.clone(),
                     token.clone(),
                 )
                 .instrument(span),

@@ -4,6 +4,7 @@
 //! "Storage").
 
 pub mod auth;
+pub mod alerts;
 pub mod sqlite;
 
 use chrono::{LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -97,7 +98,8 @@ pub struct RetentionReport {
     pub daily_deleted: usize,
 }
 
-pub trait Store: Send + Sync + 'static {
+/// The history store. Alert state lives beside it ([`alerts::AlertStore`]), in the same database.
+pub trait Store: alerts::AlertStore + Send + Sync + 'static {
     /// Fails with [`StoreError::Conflict`] when the name is taken.
     fn add_cluster(&self, c: &NewCluster) -> Result<ClusterRecord, StoreError>;
     /// Ordered by name.

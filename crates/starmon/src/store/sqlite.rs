@@ -45,6 +45,14 @@ const MIGRATIONS: &[Migration] = &[
             "/migrations/0002_auth.sql"
         )),
     },
+    Migration {
+        version: 3,
+        name: "alerts",
+        sql: include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/0003_alerts.sql"
+        )),
+    },
 ];
 
 struct Migration {
@@ -99,6 +107,11 @@ impl SqliteStore {
             path: path.to_path_buf(),
             secrets,
         })
+    }
+
+    /// The key that encrypts stored secrets (cluster passwords, channel URLs).
+    pub(crate) fn secrets(&self) -> &SecretBox {
+        &self.secrets
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {

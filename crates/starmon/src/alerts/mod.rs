@@ -1,0 +1,141 @@
+//! Alerts: StarRocks' recommended rules and user thresholds evaluated on every collection
+//! ([`rules`]), their lifecycle — pending, firing, resolved — with hysteresis, deduplication,
+//! silences and acknowledgements ([`engine`]), and delivery to the channels ([`notify`]), which
+//! never makes a collection wait.
+
+pub mod engine;
+pub mod notify;
+pub mod rules;
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::config::AlertsConfig;
+use crate::model::{ClusterRecord, CollectionStatus, NodeSample, Snapshot};
+use crate::store::alerts::StoredChannel;
+use crate::store::{Store, StoreError};
+use engine::{Engine, Notice, NoticeKind};
+pub use notify::redact_url;
+use notify::{AlertStatus, Channel, ChannelKind, Notification, Notifier, NotifierConfig};
+
+/// The engine and the notifier, as `serve` runs them.
+pub struct Alerting {
+    engine: Engine,
+    notifier: Notifier,
+    store: Arc<dyn Store>,
+}
+
+fn kind(k: &str) -> Option<ChannelKind> {
+    Some(match k {
+        "webhook" => ChannelKind::Webhook,
+        "slack" => ChannelKind::Slack,
+        "dingtalk" => ChannelKind::Dingtalk,
+        "feishu" => ChannelKind::Feishu,
+        "wecom" => ChannelKind::Wecom,
+        "email" => ChannelKind::Email,
+        _ => return None,
+    })
+}
+
+/// A stored channel as the notifier takes it; None for one that cannot be used (logged).
+pub fn channel(c: &StoredChannel) -> Result<Channel, String> {
+    let kind = kind(&c.kind).ok_or_else(|| format!("unknown channel kind {:?}", c.kind))?;
+    let email = match (&c.settings, kind) {
+        (Some(s), ChannelKind::Email) => Some(
+            serde_json::from_str(s.expose_secret())
+                .map_err(|e| format!("e-mail settings: {e}"))?,
+        ),
+        _ => None,
+    };
+    Ok(Channel {
+        id: c.id,
+        name: c.name.clone(),
+        kind,
+        url: SecretString::from(c.url.expose_secret().to_string()),
+        secret: c.secret.clone(),
+        email,
+        min_severity: c.min_severity,
+    })
+}
+
+impl Alerting {
+    pub fn new(store: Arc<dyn Store>, config: AlertsConfig, tz: chrono_tz::Tz) -> Alerting {
+        Alerting {
+            engine: Engine::new(store.clone(), config, tz),
+            notifier: Notifier::new(NotifierConfig::default()),
+            store,
+        }
+    }
+
+    pub fn with_notifier(mut self, notifier: Notifier) -> Alerting {
+        self.notifier = notifier;
+        self
+    }
+
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    /// Evaluates the rules on the collection just stored and queues the notifications; returns
+    /// how many transitions were notified. Blocking (SQLite); never waits for a channel.
+    pub fn after_collection(
+        &self,
+        cluster: &ClusterRecord,
+        snapshot: &Snapshot,
+        nodes: &[NodeSample],
+        status: &CollectionStatus,
+    ) -> Result<usize, StoreError> {
+        let notices = self.engine.evaluate(cluster, snapshot, nodes, status)?;
+        if notices.is_empty() {
+            return Ok(0);
+        }
+        let channels: Vec<Channel> = self
+            .store
+            .channels()?
+            .iter()
+            .filter(|c| c.enabled)
+            .filter_map(|c| match channel(c) {
+                Ok(ch) => Some(ch),
+                Err(e) => {
+                    tracing::warn!(channel = c.name, error = e, "channel not usable");
+                    None
+                }
+            })
+            .collect();
+        let n = notices.len();
+        for notice in notices {
+            self.notifier
+                .send(&channels, self.notification(notice));
+        }
+        Ok(n)
+    }
+
+    fn notification(&self, n: Notice) -> Notification {
+        Notification {
+            alert_id: n.alert_id,
+            status: match n.kind {
+                NoticeKind::Firing => AlertStatus::Firing,
+                NoticeKind::Resolved => AlertStatus::Resolved,
+            },
+            rule_id: n.rule_id,
+            rule_name: n.rule_name,
+            severity: n.severity,
+            cluster_id: n.cluster_id,
+            cluster_name: n.cluster_name,
+            subject: n.subject,
+            value: n.value,
+            threshold: n.threshold,
+            summary: n.summary,
+            started_at: n.started_at,
+            resolved_at: n.resolved_at,
+            dashboard_url: self.engine.config().dashboard_url.clone(),
+        }
+    }
+
+    /// Sends a test notification to one channel now.
+    pub async fn test_channel(&self, c: &StoredChannel) -> Result<(), String> {
+        let ch = channel(c)?;
+        self.notifier.test(&ch).await
+    }
+}

@@ -1,0 +1,626 @@
+//! Alerts over the API: what is firing, the history, acknowledgements, rules (built-in settings
+//! and user rules), silences and notification channels (whose URLs and secrets are write-only).
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::clusters::{body, check_text};
+use super::{blocking, now_ms, parse_time, range, ApiError, ApiResult, Ctx};
+use crate::alerts::engine::{effective_rules, Rule};
+use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
+use crate::auth::Identity;
+use crate::store::alerts::{RuleOverride, Silence, StoredChannel};
+use crate::store::StoreError;
+
+/// The channel kinds a user may create.
+pub const CHANNEL_KINDS: &[&str] = &["webhook", "slack", "dingtalk", "feishu", "wecom", "email"];
+
+fn id_of(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::bad(format!("{what} id {raw:?} is not a number")))
+}
+
+fn who(identity: Option<Extension<Identity>>) -> String {
+    identity
+        .map(|Extension(i)| i.username)
+        .unwrap_or_else(|| "anonymous".into())
+}
+
+fn cluster_param(q: &HashMap<String, String>) -> Result<Option<i64>, ApiError> {
+    q.get("cluster_id")
+        .map(|c| {
+            c.parse()
+                .map_err(|_| ApiError::bad(format!("cluster_id={c:?} is not a number")))
+        })
+        .transpose()
+}
+
+/// `GET /api/v1/alerts?cluster_id=&state=pending|firing`: alerts pending or firing now.
+pub(super) async fn list(
+    State(ctx): State<Ctx>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let cluster = cluster_param(&q)?;
+    let state = match q.get("state").map(String::as_str) {
+        None | Some("all") => None,
+        Some(s @ ("pending" | "firing")) => Some(s.to_string()),
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "state={other:?} must be pending, firing or all"
+            )))
+        }
+    };
+    let store = ctx.store.clone();
+    let config = ctx.alerts.clone();
+    let (alerts, rules, clusters, silences) = blocking(move || {
+        Ok((
+            store.active_alerts(cluster)?,
+            effective_rules(&config, store.as_ref())?,
+            store.list_clusters()?,
+            store.silences(Some(now_ms()))?,
+        ))
+    })
+    .await?;
+    let now = now_ms();
+    let items: Vec<Value> = alerts
+        .into_iter()
+        .filter(|a| {
+            state
+                .as_deref()
+                .is_none_or(|s| json!(a.state).as_str() == Some(s))
+        })
+        .map(|a| {
+            let mut v = json!(a);
+            v["rule_name"] = json!(rules
+                .iter()
+                .find(|r| r.id() == a.rule_id)
+                .map(Rule::name)
+                .unwrap_or_else(|| a.rule_id.clone()));
+            v["cluster_name"] = json!(clusters
+                .iter()
+                .find(|c| c.id == a.cluster_id)
+                .map(|c| c.name.clone()));
+            v["silenced"] = json!(silences
+                .iter()
+                .any(|s| s.matches(&a.rule_id, a.cluster_id, &a.subject, now)));
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "alerts": items })))
+}
+
+/// `GET /api/v1/alerts/history?cluster_id=&from=&to=&limit=`: transitions, newest first.
+pub(super) async fn history(
+    State(ctx): State<Ctx>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let cluster = cluster_param(&q)?;
+    let mut q2 = q.clone();
+    if !q2.contains_key("from") {
+        // A day by default.
+        let to = match q.get("to") {
+            Some(t) => parse_time("to", t)?,
+            None => now_ms(),
+        };
+        q2.insert("from".into(), (to - 86_400_000).to_string());
+    }
+    let (from, to) = range(&q2)?;
+    let limit = match q.get("limit") {
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=10_000).contains(l))
+            .ok_or_else(|| ApiError::bad(format!("limit={l:?} must be between 1 and 10000")))?,
+        None => 1000,
+    };
+    let store = ctx.store.clone();
+    let events = blocking(move || store.alert_events(cluster, from, to, limit)).await?;
+    Ok(Json(json!({ "events": events })))
+}
+
+/// `POST /api/v1/alerts/{id}/ack`.
+pub(super) async fn ack(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    identity: Option<Extension<Identity>>,
+) -> ApiResult {
+    let id = id_of(&id, "alert")?;
+    let by = who(identity);
+    let store = ctx.store.clone();
+    let a = blocking(move || store.ack_alert(id, &by, now_ms()))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no pending or firing alert with id {id}")))?;
+    Ok(Json(json!(a)))
+}
+
+fn rule_json(r: &Rule) -> Value {
+    match r {
+        Rule::Builtin(b, s) => json!({
+            "id": b.id, "name": b.name, "description": b.description, "builtin": true,
+            "unit": b.unit, "op": b.op, "enabled": s.enabled, "threshold": s.threshold,
+            "for_secs": s.for_secs, "severity": s.severity,
+            "cluster_id": null, "scope": null, "metric": null,
+        }),
+        Rule::User(u) => json!({
+            "id": u.rule_id(), "name": u.name, "description": format!("{} {} {}", u.metric, u.op.as_str(), u.threshold),
+            "builtin": false, "unit": "", "op": u.op, "enabled": u.enabled, "threshold": u.threshold,
+            "for_secs": u.for_secs, "severity": u.severity,
+            "cluster_id": u.cluster_id, "scope": u.scope, "metric": u.metric,
+        }),
+    }
+}
+
+/// `GET /api/v1/alert-rules`: every rule with its effective settings, and the metric names a
+/// user rule may use.
+pub(super) async fn rules(State(ctx): State<Ctx>) -> ApiResult {
+    let store = ctx.store.clone();
+    let config = ctx.alerts.clone();
+    let all = blocking(move || effective_rules(&config, store.as_ref())).await?;
+    Ok(Json(json!({
+        "rules": all.iter().map(rule_json).collect::<Vec<_>>(),
+        "metrics": {
+            "cluster": rules::metric_names(Scope::Cluster),
+            "node": rules::metric_names(Scope::Node),
+        },
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RulePatch {
+    enabled: Option<bool>,
+    threshold: Option<f64>,
+    for_secs: Option<u64>,
+    severity: Option<Severity>,
+    name: Option<String>,
+}
+
+const MAX_FOR_SECS: u64 = 7 * 86_400;
+
+fn check_threshold(t: Option<f64>) -> Result<(), ApiError> {
+    if t.is_some_and(|t| !t.is_finite()) {
+        return Err(ApiError::bad("threshold must be a finite number"));
+    }
+    Ok(())
+}
+
+fn check_for(f: Option<u64>) -> Result<(), ApiError> {
+    if f.is_some_and(|f| f > MAX_FOR_SECS) {
+        return Err(ApiError::bad(format!(
+            "for_secs must be at most {MAX_FOR_SECS} (a week)"
+        )));
+    }
+    Ok(())
+}
+
+/// `PATCH /api/v1/alert-rules/{id}`: a built-in rule's settings, or a user rule.
+pub(super) async fn patch_rule(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    b: Result<Json<RulePatch>, JsonRejection>,
+) -> ApiResult {
+    let p = body(b)?;
+    check_threshold(p.threshold)?;
+    check_for(p.for_secs)?;
+    if let Some(n) = &p.name {
+        check_text("name", n)?;
+    }
+    let store = ctx.store.clone();
+    let config = ctx.alerts.clone();
+    if let Some(b) = rules::builtin(&id) {
+        if p.name.is_some() {
+            return Err(ApiError::bad("name: a built-in rule cannot be renamed"));
+        }
+        let rule_id = b.id.to_string();
+        let all = blocking(move || {
+            let mut o = store
+                .rule_overrides()?
+                .into_iter()
+                .find(|o| o.rule_id == rule_id)
+                .unwrap_or(RuleOverride {
+                    rule_id: rule_id.clone(),
+                    ..Default::default()
+                });
+            o.enabled = p.enabled.or(o.enabled);
+            o.threshold = p.threshold.or(o.threshold);
+            o.for_secs = p.for_secs.or(o.for_secs);
+            o.severity = p.severity.or(o.severity);
+            store.put_rule_override(&o, now_ms())?;
+            effective_rules(&config, store.as_ref())
+        })
+        .await?;
+        let r = all
+            .iter()
+            .find(|r| r.id() == id)
+            .ok_or_else(|| ApiError::internal("rule vanished"))?;
+        return Ok(Json(rule_json(r)));
+    }
+    let uid = id
+        .strip_prefix("user:")
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::not_found(format!("no rule {id:?}")))?;
+    let updated = blocking(move || {
+        let Some(mut u) = store.user_rules()?.into_iter().find(|u| u.id == uid) else {
+            return Ok(None);
+        };
+        u.enabled = p.enabled.unwrap_or(u.enabled);
+        u.threshold = p.threshold.unwrap_or(u.threshold);
+        u.for_secs = p.for_secs.unwrap_or(u.for_secs);
+        u.severity = p.severity.unwrap_or(u.severity);
+        u.name = p.name.unwrap_or(u.name);
+        store.update_user_rule(&u)?;
+        Ok(Some(u))
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no rule {id:?}")))?;
+    Ok(Json(rule_json(&Rule::User(updated))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewRule {
+    name: String,
+    cluster_id: Option<i64>,
+    scope: Scope,
+    metric: String,
+    op: Op,
+    threshold: f64,
+    #[serde(default)]
+    for_secs: u64,
+    severity: Severity,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /api/v1/alert-rules`: a threshold on a stored metric.
+pub(super) async fn create_rule(
+    State(ctx): State<Ctx>,
+    b: Result<Json<NewRule>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let n = body(b)?;
+    check_text("name", &n.name)?;
+    check_threshold(Some(n.threshold))?;
+    check_for(Some(n.for_secs))?;
+    let known = rules::metric_names(n.scope);
+    if !known.contains(&n.metric) {
+        return Err(ApiError::bad(format!(
+            "metric {:?} is not a stored {} metric (one of: {})",
+            n.metric,
+            json!(n.scope).as_str().unwrap_or(""),
+            known.join(", ")
+        )));
+    }
+    let rule = UserRule {
+        id: 0,
+        name: n.name.trim().to_string(),
+        cluster_id: n.cluster_id,
+        scope: n.scope,
+        metric: n.metric,
+        op: n.op,
+        threshold: n.threshold,
+        for_secs: n.for_secs,
+        severity: n.severity,
+        enabled: n.enabled,
+    };
+    let store = ctx.store.clone();
+    let stored = tokio::task::spawn_blocking(move || store.add_user_rule(&rule, now_ms()))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => ApiError::bad("cluster_id: no such cluster"),
+            other => other.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(rule_json(&Rule::User(stored)))).into_response())
+}
+
+/// `DELETE /api/v1/alert-rules/{id}`: a user rule (built-in rules are disabled instead).
+pub(super) async fn delete_rule(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if rules::builtin(&id).is_some() {
+        return Err(ApiError::bad(format!(
+            "{id} is built in: disable it with PATCH {{\"enabled\": false}}"
+        )));
+    }
+    let uid = id
+        .strip_prefix("user:")
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::not_found(format!("no rule {id:?}")))?;
+    let store = ctx.store.clone();
+    if blocking(move || store.delete_user_rule(uid)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no rule {id:?}")))
+    }
+}
+
+/// `GET /api/v1/silences?all=true`: active and future silences (all, with `all=true`).
+pub(super) async fn silences(
+    State(ctx): State<Ctx>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let all = match q.get("all").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(ApiError::bad(format!("all={other:?} must be true or false"))),
+    };
+    let store = ctx.store.clone();
+    let list = blocking(move || store.silences((!all).then(now_ms))).await?;
+    Ok(Json(json!({ "silences": list })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewSilence {
+    cluster_id: Option<i64>,
+    rule_id: Option<String>,
+    subject: Option<String>,
+    /// Unix ms or RFC 3339; default now.
+    starts_at: Option<Value>,
+    /// Unix ms or RFC 3339.
+    ends_at: Option<Value>,
+    /// Instead of `ends_at`.
+    duration_secs: Option<u64>,
+    comment: String,
+}
+
+fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| ApiError::bad(format!("{name} must be unix milliseconds"))),
+        Value::String(s) => parse_time(name, s),
+        _ => Err(ApiError::bad(format!(
+            "{name} must be unix milliseconds or an RFC 3339 time"
+        ))),
+    }
+}
+
+/// `POST /api/v1/silences`: mutes notifications of matching alerts until `ends_at`.
+pub(super) async fn create_silence(
+    State(ctx): State<Ctx>,
+    identity: Option<Extension<Identity>>,
+    b: Result<Json<NewSilence>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let n = body(b)?;
+    check_text("comment", &n.comment)?;
+    let now = now_ms();
+    let starts_at = match &n.starts_at {
+        Some(v) => time_value("starts_at", v)?,
+        None => now,
+    };
+    let ends_at = match (&n.ends_at, n.duration_secs) {
+        (Some(v), None) => time_value("ends_at", v)?,
+        (None, Some(d)) if (1..=366 * 86_400).contains(&d) => starts_at.saturating_add(d as i64 * 1000),
+        (None, Some(_)) => return Err(ApiError::bad("duration_secs must be between 1 and a year")),
+        _ => return Err(ApiError::bad("give either ends_at or duration_secs")),
+    };
+    if ends_at <= starts_at.max(now) {
+        return Err(ApiError::bad("ends_at must be after starts_at and in the future"));
+    }
+    if let Some(r) = &n.rule_id {
+        if rules::builtin(r).is_none() && !r.starts_with("user:") {
+            return Err(ApiError::bad(format!("rule_id: no rule {r:?}")));
+        }
+    }
+    let silence = Silence {
+        id: 0,
+        cluster_id: n.cluster_id,
+        rule_id: n.rule_id,
+        subject: n.subject,
+        starts_at,
+        ends_at,
+        comment: n.comment,
+        created_by: Some(who(identity)),
+        created_at: now,
+    };
+    let store = ctx.store.clone();
+    let s = tokio::task::spawn_blocking(move || store.add_silence(&silence))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => ApiError::bad("cluster_id: no such cluster"),
+            other => other.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(json!(s))).into_response())
+}
+
+/// `DELETE /api/v1/silences/{id}`.
+pub(super) async fn delete_silence(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = id_of(&id, "silence")?;
+    let store = ctx.store.clone();
+    if blocking(move || store.delete_silence(id)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no silence with id {id}")))
+    }
+}
+
+/// A channel as shown: the URL with its tokens masked, whether a secret is set.
+fn channel_json(c: &StoredChannel) -> Value {
+    json!({
+        "id": c.id, "name": c.name, "kind": c.kind,
+        "url": crate::alerts::redact_url(c.url.expose_secret()),
+        "has_secret": c.secret.is_some(),
+        "min_severity": c.min_severity, "enabled": c.enabled, "created_at": c.created_at,
+    })
+}
+
+/// `GET /api/v1/channels`.
+pub(super) async fn channels(State(ctx): State<Ctx>) -> ApiResult {
+    let store = ctx.store.clone();
+    let list = blocking(move || store.channels()).await?;
+    Ok(Json(
+        json!({ "channels": list.iter().map(channel_json).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ChannelBody {
+    name: Option<String>,
+    kind: Option<String>,
+    url: Option<String>,
+    /// DingTalk / Feishu signing secret; "" removes it.
+    secret: Option<String>,
+    /// E-mail settings (JSON object).
+    email: Option<Value>,
+    min_severity: Option<Severity>,
+    enabled: Option<bool>,
+}
+
+fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
+    check_text("name", &c.name)?;
+    if !CHANNEL_KINDS.contains(&c.kind.as_str()) {
+        return Err(ApiError::bad(format!(
+            "kind {:?} must be one of {}",
+            c.kind,
+            CHANNEL_KINDS.join(", ")
+        )));
+    }
+    if c.kind == "email" {
+        if c.settings.is_none() {
+            return Err(ApiError::bad("email: the SMTP settings are required for kind email"));
+        }
+    } else {
+        let url = c.url.expose_secret();
+        let ok = reqwest::Url::parse(url)
+            .ok()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !ok {
+            return Err(ApiError::bad("url must be an http(s) URL"));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/channels`.
+pub(super) async fn create_channel(
+    State(ctx): State<Ctx>,
+    b: Result<Json<ChannelBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let n = body(b)?;
+    let c = StoredChannel {
+        id: 0,
+        name: n.name.ok_or_else(|| ApiError::bad("name is required"))?,
+        kind: n.kind.ok_or_else(|| ApiError::bad("kind is required"))?,
+        url: SecretString::from(n.url.unwrap_or_default()),
+        secret: n.secret.filter(|s| !s.is_empty()).map(SecretString::from),
+        settings: n.email.map(|e| SecretString::from(e.to_string())),
+        min_severity: n.min_severity.unwrap_or(Severity::Warning),
+        enabled: n.enabled.unwrap_or(true),
+        created_at: now_ms(),
+    };
+    check_channel(&c)?;
+    let store = ctx.store.clone();
+    let shown = channel_json(&c);
+    let id = tokio::task::spawn_blocking(move || store.add_channel(&c))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError {
+                status: StatusCode::CONFLICT,
+                message: m,
+            },
+            other => other.into(),
+        })?;
+    let mut shown = shown;
+    shown["id"] = json!(id);
+    Ok((StatusCode::CREATED, Json(shown)).into_response())
+}
+
+async fn channel_by_id(ctx: &Ctx, id: i64) -> Result<StoredChannel, ApiError> {
+    let store = ctx.store.clone();
+    blocking(move || store.channels())
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("no channel with id {id}")))
+}
+
+/// `PATCH /api/v1/channels/{id}`: the fields given.
+pub(super) async fn update_channel(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    b: Result<Json<ChannelBody>, JsonRejection>,
+) -> ApiResult {
+    let id = id_of(&id, "channel")?;
+    let p = body(b)?;
+    let mut c = channel_by_id(&ctx, id).await?;
+    if let Some(n) = p.name {
+        c.name = n;
+    }
+    if let Some(k) = p.kind {
+        c.kind = k;
+    }
+    if let Some(u) = p.url {
+        c.url = SecretString::from(u);
+    }
+    if let Some(s) = p.secret {
+        c.secret = (!s.is_empty()).then(|| SecretString::from(s));
+    }
+    if let Some(e) = p.email {
+        c.settings = Some(SecretString::from(e.to_string()));
+    }
+    if let Some(m) = p.min_severity {
+        c.min_severity = m;
+    }
+    if let Some(e) = p.enabled {
+        c.enabled = e;
+    }
+    check_channel(&c)?;
+    let shown = channel_json(&c);
+    let store = ctx.store.clone();
+    tokio::task::spawn_blocking(move || store.update_channel(&c))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError {
+                status: StatusCode::CONFLICT,
+                message: m,
+            },
+            other => other.into(),
+        })?;
+    Ok(Json(shown))
+}
+
+/// `DELETE /api/v1/channels/{id}`.
+pub(super) async fn delete_channel(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = id_of(&id, "channel")?;
+    let store = ctx.store.clone();
+    if blocking(move || store.delete_channel(id)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no channel with id {id}")))
+    }
+}
+
+/// `POST /api/v1/channels/{id}/test`: sends a test notification now and says how it went.
+pub(super) async fn test_channel(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+    let id = id_of(&id, "channel")?;
+    let c = channel_by_id(&ctx, id).await?;
+    let result = ctx.alerting.test_channel(&c).await;
+    Ok(Json(json!({
+        "ok": result.is_ok(),
+        "error": result.err(),
+    })))
+}

@@ -1,0 +1,393 @@
+//! Alerts end to end: starrocks-sim, starmon collecting it every second, and a local HTTP
+//! receiver registered as a webhook channel. What an on-call engineer would notice: one
+//! notification when a BE stops and one when it is back, the disk and error-rate rules firing on
+//! real conditions, silences keeping quiet, and a broken receiver never slowing collection.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use starmon::config::Config;
+use starmon::store::sqlite::SqliteStore;
+use starmon::store::Store;
+use starrocks_sim::{ClusterConfig, Sim, SimConfig};
+use tokio_util::sync::CancellationToken;
+
+/// What the receiver got, and how it answers.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(Instant, Value)>>>,
+    /// Answer 500 to this many requests first.
+    fail_first: Arc<Mutex<u32>>,
+    /// Wait this long before answering a failure.
+    slow: Duration,
+}
+
+async fn receive(State(r): State<Receiver>, Json(v): Json<Value>) -> StatusCode {
+    let fail = {
+        let mut n = r.fail_first.lock().expect("lock");
+        if *n > 0 {
+            *n -= 1;
+            true
+        } else {
+            false
+        }
+    };
+    if fail {
+        tokio::time::sleep(r.slow).await;
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    r.got.lock().expect("lock").push((Instant::now(), v));
+    StatusCode::OK
+}
+
+impl Receiver {
+    async fn start(self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = Router::new().route("/hook", post(receive)).with_state(self);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}/hook")
+    }
+
+    /// (status, subject) of the notifications of `rule`.
+    fn of(&self, rule: &str) -> Vec<(String, String)> {
+        self.got
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(_, v)| v["rule_id"] == rule)
+            .map(|(_, v)| {
+                (
+                    v["status"].as_str().unwrap_or_default().to_string(),
+                    v["subject"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+struct Env {
+    sim: Sim,
+    base: String,
+    http: reqwest::Client,
+    db: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    cancel: CancellationToken,
+    cluster_id: i64,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        self.sim.shutdown();
+    }
+}
+
+const INTERVAL_SECS: u64 = 1;
+
+async fn env() -> Env {
+    let sim = Sim::start(SimConfig {
+        clusters: vec![ClusterConfig::new("c0", "3.3.0".parse().expect("v"), 5)],
+        control_addr: "127.0.0.1:0".parse().expect("addr"),
+        frozen_clock: false,
+    })
+    .await
+    .expect("emulator");
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("a.db");
+    let mut config = Config {
+        database: db.clone(),
+        ..Config::default()
+    };
+    config.collector.interval_secs = INTERVAL_SECS;
+    config.collector.jobs_interval_secs = INTERVAL_SECS;
+    config.collector.size_interval_secs = INTERVAL_SECS;
+    config.collector.connect_timeout_ms = 1000;
+    config.collector.http_timeout_ms = 1000;
+    let sqlite = Arc::new(SqliteStore::open(&db).expect("open"));
+    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite;
+    let cancel = CancellationToken::new();
+    let (app, _) =
+        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+    });
+    let mut e = Env {
+        sim,
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        db,
+        _dir: dir,
+        cancel,
+        cluster_id: 0,
+    };
+    let c = &e.sim.clusters[0];
+    let fe = c.fe_node(0).expect("fe");
+    let body = json!({
+        "name": "prod", "fe_host": fe.ip.to_string(), "fe_query_port": fe.query_port.expect("port"),
+        "fe_http_port": fe.http_port, "user": c.spec.user, "password": c.spec.password,
+    });
+    let v = e.post("/api/v1/clusters", body, StatusCode::CREATED).await;
+    e.cluster_id = v["id"].as_i64().expect("id");
+    e
+}
+
+impl Env {
+    async fn post(&self, path: &str, body: Value, want: StatusCode) -> Value {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, want, "{path}: {v}");
+        v
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    async fn channel(&self, url: &str) {
+        self.post(
+            "/api/v1/channels",
+            json!({"name": format!("hook-{url}"), "kind": "webhook", "url": url, "min_severity": "info"}),
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+
+    async fn control(&self, method: reqwest::Method, path: &str, body: Value) {
+        let r = self
+            .http
+            .request(method, format!("{}{path}", self.sim.control_url))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+
+    /// Collections stored for the cluster with from <= collected_at < to.
+    fn collections(&self, from: i64, to: i64) -> Vec<i64> {
+        let conn = rusqlite::Connection::open(&self.db).expect("open");
+        let mut stmt = conn
+            .prepare(
+                "SELECT collected_at FROM collection_status
+                 WHERE cluster_id = ?1 AND collected_at >= ?2 AND collected_at < ?3 ORDER BY 1",
+            )
+            .expect("prepare");
+        stmt.query_map(rusqlite::params![self.cluster_id, from, to], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    async fn wait_collected(&self) {
+        let since = now();
+        wait_until("a collection", 20, || !self.collections(since, i64::MAX).is_empty()).await;
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn wait_until(what: &str, secs: u64, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_be_notifies_once_and_its_return_once() {
+    let e = env().await;
+    let r = Receiver::default();
+    let url = r.clone().start().await;
+    e.channel(&url).await;
+    e.wait_collected().await;
+
+    let be = e.sim.clusters[0].node("be1").expect("be1").clone();
+    let id = e.sim.clusters[0].with_state(|st| st.bes[1].id.to_string());
+    let stopped_at = now();
+    e.sim.clusters[0].with_state(|st| st.stop_be(1));
+    be.set_running(false);
+    wait_until("the firing notification", 20, || !r.of("be_down").is_empty()).await;
+    let notified_at = now();
+    assert_eq!(r.of("be_down"), [("firing".to_string(), id.clone())]);
+    // Seen within two collections of the stop.
+    let cycles = e.collections(stopped_at, notified_at).len();
+    assert!(cycles <= 2, "{cycles} collections before the notification");
+
+    // Down for a few more collections: nothing more.
+    let t = now();
+    wait_until("three more collections", 20, || e.collections(t, i64::MAX).len() >= 3).await;
+    assert_eq!(r.of("be_down").len(), 1);
+    let firing = e.get("/api/v1/alerts?state=firing").await;
+    let alerts = firing["alerts"].as_array().expect("alerts");
+    assert!(
+        alerts.iter().any(|a| a["rule_id"] == "be_down" && a["subject"] == id),
+        "{firing}"
+    );
+    let fleet = e.get("/api/v1/fleet").await;
+    assert!(fleet["clusters"][0]["alerts_firing"].as_i64().is_some_and(|n| n >= 1), "{fleet}");
+
+    e.sim.clusters[0].with_state(|st| st.start_be(1));
+    be.set_running(true);
+    wait_until("the resolved notification", 20, || r.of("be_down").len() == 2).await;
+    assert_eq!(r.of("be_down")[1], ("resolved".to_string(), id));
+    let t = now();
+    wait_until("three more collections", 20, || e.collections(t, i64::MAX).len() >= 3).await;
+    assert_eq!(r.of("be_down").len(), 2, "exactly one firing and one resolved");
+
+    let history = e.get("/api/v1/alerts/history").await;
+    let kinds: Vec<&str> = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|ev| ev["rule_id"] == "be_down")
+        .filter_map(|ev| ev["event"].as_str())
+        .collect();
+    assert_eq!(kinds, ["resolved", "firing"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_and_an_error_burst_fire_their_rules() {
+    let e = env().await;
+    let r = Receiver::default();
+    let url = r.clone().start().await;
+    e.channel(&url).await;
+    e.wait_collected().await;
+    assert!(r.of("disk_path_warning").is_empty());
+    assert!(r.of("query_error_rate").is_empty());
+
+    let c = "/clusters/c0";
+    e.control(
+        reqwest::Method::POST,
+        &format!("{c}/nodes/be0/fill"),
+        json!({"used_pct": 92.0}),
+    )
+    .await;
+    wait_until("the disk rule", 20, || !r.of("disk_path_warning").is_empty()).await;
+    let (status, subject) = r.of("disk_path_warning")[0].clone();
+    assert_eq!(status, "firing");
+    let be0 = e.sim.clusters[0].with_state(|st| st.bes[0].id.to_string());
+    assert!(subject.starts_with(&format!("{be0}:")), "{subject}");
+    // 92 % is under the critical 95 %.
+    assert!(r.of("disk_path_critical").is_empty());
+
+    // Half the queries fail: about 20 errors per second, far over 0.05/s.
+    e.control(
+        reqwest::Method::PATCH,
+        &format!("{c}/workload"),
+        json!({"error_fraction": 0.5}),
+    )
+    .await;
+    wait_until("the error-rate rule", 20, || !r.of("query_error_rate").is_empty()).await;
+    assert_eq!(r.of("query_error_rate")[0].0, "firing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silenced_rule_does_not_notify() {
+    let e = env().await;
+    let r = Receiver::default();
+    let url = r.clone().start().await;
+    e.channel(&url).await;
+    e.post(
+        "/api/v1/silences",
+        json!({"cluster_id": e.cluster_id, "rule_id": "be_down", "duration_secs": 3600, "comment": "planned restart"}),
+        StatusCode::CREATED,
+    )
+    .await;
+    e.wait_collected().await;
+    let be = e.sim.clusters[0].node("be2").expect("be2").clone();
+    e.sim.clusters[0].with_state(|st| st.stop_be(2));
+    be.set_running(false);
+    // The alert exists (marked silenced), but nobody is told.
+    let v = loop {
+        let v = e.get("/api/v1/alerts?state=firing").await;
+        if v["alerts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|a| a["rule_id"] == "be_down"))
+        {
+            break v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let a = v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|a| a["rule_id"] == "be_down")
+        .cloned()
+        .expect("alert");
+    assert_eq!(a["silenced"], json!(true));
+    let t = now();
+    wait_until("three more collections", 20, || e.collections(t, i64::MAX).len() >= 3).await;
+    assert!(r.of("be_down").is_empty(), "{:?}", r.of("be_down"));
+
+    // Acknowledged by someone: recorded.
+    let id = a["id"].as_i64().expect("id");
+    let acked = e
+        .post(&format!("/api/v1/alerts/{id}/ack"), json!({}), StatusCode::OK)
+        .await;
+    assert!(acked["acked_at"].is_number(), "{acked}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_receiver_is_retried_and_collection_keeps_its_pace() {
+    let e = env().await;
+    // The first two deliveries get a 500 after 3 s each.
+    let r = Receiver {
+        fail_first: Arc::new(Mutex::new(2)),
+        slow: Duration::from_secs(3),
+        ..Receiver::default()
+    };
+    let url = r.clone().start().await;
+    e.channel(&url).await;
+    e.wait_collected().await;
+    let stopped_at = now();
+    let be = e.sim.clusters[0].node("be0").expect("be0").clone();
+    e.sim.clusters[0].with_state(|st| st.stop_be(0));
+    be.set_running(false);
+    wait_until("the retried notification", 60, || !r.of("be_down").is_empty()).await;
+    assert_eq!(r.of("be_down").len(), 1, "delivered once, after the retries");
+    assert_eq!(*r.fail_first.lock().expect("lock"), 0, "both failures were seen");
+    // Meanwhile collections went on every second: no gap longer than two intervals.
+    let times = e.collections(stopped_at, now());
+    assert!(times.len() >= 5, "{} collections in the retry period", times.len());
+    let worst = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    assert!(
+        worst <= 2 * INTERVAL_SECS as i64 * 1000,
+        "a {worst} ms gap between collections"
+    );
+}
