@@ -1,5 +1,6 @@
 //! starmon: a self-contained monitor for StarRocks clusters.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod cli;

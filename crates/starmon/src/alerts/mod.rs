@@ -1,0 +1,3 @@
+//! Alerting: rules evaluated over collected snapshots, and delivery of their notifications.
+
+pub mod notify;
