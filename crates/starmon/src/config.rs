@@ -326,7 +326,10 @@ impl Config {
         }
         for (id, r) in &self.alerts.rules {
             if crate::alerts::rules::builtin(id).is_none() {
-                let known: Vec<&str> = crate::alerts::rules::BUILTINS.iter().map(|b| b.id).collect();
+                let known: Vec<&str> = crate::alerts::rules::BUILTINS
+                    .iter()
+                    .map(|b| b.id)
+                    .collect();
                 return invalid(format!(
                     "alerts.rules.{id}: no such rule (built-in rules: {})",
                     known.join(", ")

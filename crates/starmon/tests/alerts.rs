@@ -212,7 +212,10 @@ impl Env {
 
     async fn wait_collected(&self) {
         let since = now();
-        wait_until("a collection", 20, || !self.collections(since, i64::MAX).is_empty()).await;
+        wait_until("a collection", 20, || {
+            !self.collections(since, i64::MAX).is_empty()
+        })
+        .await;
     }
 }
 
@@ -241,7 +244,10 @@ async fn a_stopped_be_notifies_once_and_its_return_once() {
     let stopped_at = now();
     e.sim.clusters[0].with_state(|st| st.stop_be(1));
     be.set_running(false);
-    wait_until("the firing notification", 20, || !r.of("be_down").is_empty()).await;
+    wait_until("the firing notification", 20, || {
+        !r.of("be_down").is_empty()
+    })
+    .await;
     let notified_at = now();
     assert_eq!(r.of("be_down"), [("firing".to_string(), id.clone())]);
     // Seen within two collections of the stop.
@@ -250,24 +256,44 @@ async fn a_stopped_be_notifies_once_and_its_return_once() {
 
     // Down for a few more collections: nothing more.
     let t = now();
-    wait_until("three more collections", 20, || e.collections(t, i64::MAX).len() >= 3).await;
+    wait_until("three more collections", 20, || {
+        e.collections(t, i64::MAX).len() >= 3
+    })
+    .await;
     assert_eq!(r.of("be_down").len(), 1);
     let firing = e.get("/api/v1/alerts?state=firing").await;
     let alerts = firing["alerts"].as_array().expect("alerts");
     assert!(
-        alerts.iter().any(|a| a["rule_id"] == "be_down" && a["subject"] == id),
+        alerts
+            .iter()
+            .any(|a| a["rule_id"] == "be_down" && a["subject"] == id),
         "{firing}"
     );
     let fleet = e.get("/api/v1/fleet").await;
-    assert!(fleet["clusters"][0]["alerts_firing"].as_i64().is_some_and(|n| n >= 1), "{fleet}");
+    assert!(
+        fleet["clusters"][0]["alerts_firing"]
+            .as_i64()
+            .is_some_and(|n| n >= 1),
+        "{fleet}"
+    );
 
     e.sim.clusters[0].with_state(|st| st.start_be(1));
     be.set_running(true);
-    wait_until("the resolved notification", 20, || r.of("be_down").len() == 2).await;
+    wait_until("the resolved notification", 20, || {
+        r.of("be_down").len() == 2
+    })
+    .await;
     assert_eq!(r.of("be_down")[1], ("resolved".to_string(), id));
     let t = now();
-    wait_until("three more collections", 20, || e.collections(t, i64::MAX).len() >= 3).await;
-    assert_eq!(r.of("be_down").len(), 2, "exactly one firing and one resolved");
+    wait_until("three more collections", 20, || {
+        e.collections(t, i64::MAX).len() >= 3
+    })
+    .await;
+    assert_eq!(
+        r.of("be_down").len(),
+        2,
+        "exactly one firing and one resolved"
+    );
 
     let history = e.get("/api/v1/alerts/history").await;
     let kinds: Vec<&str> = history["events"]
@@ -297,7 +323,10 @@ async fn a_full_disk_and_an_error_burst_fire_their_rules() {
         json!({"used_pct": 92.0}),
     )
     .await;
-    wait_until("the disk rule", 20, || !r.of("disk_path_warning").is_empty()).await;
+    wait_until("the disk rule", 20, || {
+        !r.of("disk_path_warning").is_empty()
+    })
+    .await;
     let (status, subject) = r.of("disk_path_warning")[0].clone();
     assert_eq!(status, "firing");
     let be0 = e.sim.clusters[0].with_state(|st| st.bes[0].id.to_string());
@@ -312,7 +341,10 @@ async fn a_full_disk_and_an_error_burst_fire_their_rules() {
         json!({"error_fraction": 0.5}),
     )
     .await;
-    wait_until("the error-rate rule", 20, || !r.of("query_error_rate").is_empty()).await;
+    wait_until("the error-rate rule", 20, || {
+        !r.of("query_error_rate").is_empty()
+    })
+    .await;
     assert_eq!(r.of("query_error_rate")[0].0, "firing");
 }
 
@@ -352,13 +384,20 @@ async fn a_silenced_rule_does_not_notify() {
         .expect("alert");
     assert_eq!(a["silenced"], json!(true));
     let t = now();
-    wait_until("three more collections", 20, || e.collections(t, i64::MAX).len() >= 3).await;
+    wait_until("three more collections", 20, || {
+        e.collections(t, i64::MAX).len() >= 3
+    })
+    .await;
     assert!(r.of("be_down").is_empty(), "{:?}", r.of("be_down"));
 
     // Acknowledged by someone: recorded.
     let id = a["id"].as_i64().expect("id");
     let acked = e
-        .post(&format!("/api/v1/alerts/{id}/ack"), json!({}), StatusCode::OK)
+        .post(
+            &format!("/api/v1/alerts/{id}/ack"),
+            json!({}),
+            StatusCode::OK,
+        )
         .await;
     assert!(acked["acked_at"].is_number(), "{acked}");
 }
@@ -379,12 +418,27 @@ async fn a_failing_receiver_is_retried_and_collection_keeps_its_pace() {
     let be = e.sim.clusters[0].node("be0").expect("be0").clone();
     e.sim.clusters[0].with_state(|st| st.stop_be(0));
     be.set_running(false);
-    wait_until("the retried notification", 60, || !r.of("be_down").is_empty()).await;
-    assert_eq!(r.of("be_down").len(), 1, "delivered once, after the retries");
-    assert_eq!(*r.fail_first.lock().expect("lock"), 0, "both failures were seen");
+    wait_until("the retried notification", 60, || {
+        !r.of("be_down").is_empty()
+    })
+    .await;
+    assert_eq!(
+        r.of("be_down").len(),
+        1,
+        "delivered once, after the retries"
+    );
+    assert_eq!(
+        *r.fail_first.lock().expect("lock"),
+        0,
+        "both failures were seen"
+    );
     // Meanwhile collections went on every second: no gap longer than two intervals.
     let times = e.collections(stopped_at, now());
-    assert!(times.len() >= 5, "{} collections in the retry period", times.len());
+    assert!(
+        times.len() >= 5,
+        "{} collections in the retry period",
+        times.len()
+    );
     let worst = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
     assert!(
         worst <= 2 * INTERVAL_SECS as i64 * 1000,

@@ -239,7 +239,7 @@ async fn a_wrong_password_or_unknown_user_is_refused_alike() {
             Some(json!({"username": USER})),
         )
         .await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: Value = resp.json().await.expect("json");
     assert!(
         body["error"]

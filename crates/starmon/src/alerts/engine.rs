@@ -119,11 +119,14 @@ pub fn effective_rules(config: &AlertsConfig, store: &dyn Store) -> Result<Vec<R
     Ok(out)
 }
 
+/// Per data path (`node:path`), days until the 90 % limit.
+type PathForecasts = Vec<(String, Option<f64>)>;
+
 pub struct Engine {
     store: Arc<dyn Store>,
     config: AlertsConfig,
     tz: chrono_tz::Tz,
-    forecasts: Mutex<HashMap<i64, (Instant, Vec<(String, Option<f64>)>)>>,
+    forecasts: Mutex<HashMap<i64, (Instant, PathForecasts)>>,
 }
 
 impl Engine {
@@ -141,11 +144,7 @@ impl Engine {
     }
 
     /// Per data path, days until StarRocks' 90 % limit (0 if past it), or None.
-    fn path_forecasts(
-        &self,
-        cluster_id: i64,
-        now_ms: i64,
-    ) -> Result<Vec<(String, Option<f64>)>, StoreError> {
+    fn path_forecasts(&self, cluster_id: i64, now_ms: i64) -> Result<PathForecasts, StoreError> {
         if let Some((at, v)) = self
             .forecasts
             .lock()
@@ -171,7 +170,7 @@ impl Engine {
                     total_bytes: r.total_bytes,
                 });
         }
-        let out: Vec<(String, Option<f64>)> = by_path
+        let out: PathForecasts = by_path
             .into_iter()
             .map(|(subject, series)| {
                 let days = match forecast::forecast(&series, HIGH_WATERMARK) {
@@ -231,10 +230,10 @@ impl Engine {
         let mut events = Vec::new();
         let mut notices = Vec::new();
         let notify = |a: &ActiveAlert,
-                          kind: NoticeKind,
-                          rule_name: &str,
-                          events: &mut Vec<AlertEvent>,
-                          notices: &mut Vec<Notice>| {
+                      kind: NoticeKind,
+                      rule_name: &str,
+                      events: &mut Vec<AlertEvent>,
+                      notices: &mut Vec<Notice>| {
             let silenced = silences
                 .iter()
                 .any(|s| s.matches(&a.rule_id, cluster.id, &a.subject, now));
@@ -334,7 +333,13 @@ impl Engine {
                                 if now - a.since >= settings.for_secs as i64 * 1000 {
                                     a.state = AlertState::Firing;
                                     a.fired_at = Some(now);
-                                    notify(&a, NoticeKind::Firing, &name, &mut events, &mut notices);
+                                    notify(
+                                        &a,
+                                        NoticeKind::Firing,
+                                        &name,
+                                        &mut events,
+                                        &mut notices,
+                                    );
                                 }
                                 writes.push(AlertWrite::Upsert(a));
                             }
@@ -487,7 +492,10 @@ mod tests {
     }
 
     fn kinds(n: &[Notice], rule: &str) -> Vec<NoticeKind> {
-        n.iter().filter(|n| n.rule_id == rule).map(|n| n.kind).collect()
+        n.iter()
+            .filter(|n| n.rule_id == rule)
+            .map(|n| n.kind)
+            .collect()
     }
 
     #[test]
@@ -495,11 +503,17 @@ mod tests {
         let mut f = fixture();
         let e = engine(&f, AlertsConfig::default());
         assert!(kinds(&step(&mut f, &e, be(10.0, true)), "be_down").is_empty());
-        assert_eq!(kinds(&step(&mut f, &e, be(10.0, false)), "be_down"), [NoticeKind::Firing]);
+        assert_eq!(
+            kinds(&step(&mut f, &e, be(10.0, false)), "be_down"),
+            [NoticeKind::Firing]
+        );
         // Still down: deduplicated, no second notification.
         assert!(kinds(&step(&mut f, &e, be(10.0, false)), "be_down").is_empty());
         assert_eq!(f.store.active_alerts(None).expect("active").len(), 1);
-        assert_eq!(kinds(&step(&mut f, &e, be(10.0, true)), "be_down"), [NoticeKind::Resolved]);
+        assert_eq!(
+            kinds(&step(&mut f, &e, be(10.0, true)), "be_down"),
+            [NoticeKind::Resolved]
+        );
         assert!(f.store.active_alerts(None).expect("active").is_empty());
         let history: Vec<String> = f
             .store
@@ -584,7 +598,10 @@ mod tests {
     fn disabling_a_rule_resolves_its_alerts() {
         let mut f = fixture();
         let e = engine(&f, AlertsConfig::default());
-        assert_eq!(kinds(&step(&mut f, &e, be(10.0, false)), "be_down"), [NoticeKind::Firing]);
+        assert_eq!(
+            kinds(&step(&mut f, &e, be(10.0, false)), "be_down"),
+            [NoticeKind::Firing]
+        );
         f.store
             .put_rule_override(
                 &RuleOverride {
@@ -595,7 +612,10 @@ mod tests {
                 0,
             )
             .expect("override");
-        assert_eq!(kinds(&step(&mut f, &e, be(10.0, false)), "be_down"), [NoticeKind::Resolved]);
+        assert_eq!(
+            kinds(&step(&mut f, &e, be(10.0, false)), "be_down"),
+            [NoticeKind::Resolved]
+        );
         assert!(kinds(&step(&mut f, &e, be(10.0, false)), "be_down").is_empty());
     }
 }

@@ -17,7 +17,51 @@ use crate::store::alerts::StoredChannel;
 use crate::store::{Store, StoreError};
 use engine::{Engine, Notice, NoticeKind};
 pub use notify::redact_url;
-use notify::{AlertStatus, Channel, ChannelKind, Notification, Notifier, NotifierConfig};
+use notify::{
+    AlertStatus, Channel, ChannelKind, EmailSettings, Notification, Notifier, NotifierConfig,
+    SmtpSecurity,
+};
+
+/// The e-mail settings of a channel as the API takes them (JSON) and the store keeps them
+/// (encrypted).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailJson {
+    host: String,
+    #[serde(default = "smtp_port")]
+    port: u16,
+    from: String,
+    to: Vec<String>,
+    username: Option<String>,
+    password: Option<String>,
+    #[serde(default = "starttls")]
+    security: SmtpSecurity,
+}
+
+fn smtp_port() -> u16 {
+    587
+}
+
+fn starttls() -> SmtpSecurity {
+    SmtpSecurity::Starttls
+}
+
+/// Parses and checks e-mail settings; the error names what is wrong.
+pub fn email_settings(json: &str) -> Result<EmailSettings, String> {
+    let e: EmailJson = serde_json::from_str(json).map_err(|e| format!("email: {e}"))?;
+    if e.host.trim().is_empty() || e.from.trim().is_empty() || e.to.is_empty() {
+        return Err("email: host, from and at least one address in to are required".into());
+    }
+    Ok(EmailSettings {
+        host: e.host,
+        port: e.port,
+        from: e.from,
+        to: e.to,
+        username: e.username,
+        password: e.password.map(SecretString::from),
+        security: e.security,
+    })
+}
 
 /// The engine and the notifier, as `serve` runs them.
 pub struct Alerting {
@@ -42,10 +86,7 @@ fn kind(k: &str) -> Option<ChannelKind> {
 pub fn channel(c: &StoredChannel) -> Result<Channel, String> {
     let kind = kind(&c.kind).ok_or_else(|| format!("unknown channel kind {:?}", c.kind))?;
     let email = match (&c.settings, kind) {
-        (Some(s), ChannelKind::Email) => Some(
-            serde_json::from_str(s.expose_secret())
-                .map_err(|e| format!("e-mail settings: {e}"))?,
-        ),
+        (Some(s), ChannelKind::Email) => Some(email_settings(s.expose_secret())?),
         _ => None,
     };
     Ok(Channel {
@@ -105,8 +146,7 @@ impl Alerting {
             .collect();
         let n = notices.len();
         for notice in notices {
-            self.notifier
-                .send(&channels, self.notification(notice));
+            self.notifier.send(&channels, self.notification(notice));
         }
         Ok(n)
     }

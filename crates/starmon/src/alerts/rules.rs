@@ -144,6 +144,8 @@ impl Builtin {
     }
 }
 
+// A positional constructor keeps the rule table below one line per rule.
+#[allow(clippy::too_many_arguments)]
 const fn rule(
     id: &'static str,
     name: &'static str,
@@ -170,23 +172,176 @@ use Severity::{Critical, Warning};
 
 /// StarRocks' recommended alerts (docs: "Monitor and alert with Prometheus and Grafana").
 pub const BUILTINS: &[Builtin] = &[
-    rule("fe_down", "FE down", "An FE is not alive (SHOW FRONTENDS)", "", Op::Ge, 1.0, 0, Critical),
-    rule("be_down", "BE/CN down", "A BE or CN is not alive (SHOW BACKENDS / COMPUTE NODES)", "", Op::Ge, 1.0, 0, Critical),
-    rule("be_cpu_high", "BE CPU busy", "CPU busy of a BE/CN above the threshold", "%", Op::Gt, 90.0, 300, Warning),
-    rule("be_mem_high", "BE memory high", "Memory of a BE/CN above the threshold, in % of its limit", "%", Op::Gt, 90.0, 300, Warning),
-    rule("disk_path_warning", "Data disk filling", "A BE data path used above the threshold", "%", Op::Gt, 90.0, 0, Warning),
-    rule("disk_path_critical", "Data disk nearly full", "A BE data path used above the threshold", "%", Op::Gt, 95.0, 0, Critical),
-    rule("disk_forecast", "Data disk full soon", "A data path is forecast to reach StarRocks' 90 % limit within the threshold (days)", "days", Op::Le, 7.0, 0, Warning),
-    rule("fe_heap_high", "FE JVM heap high", "JVM heap of an FE above the threshold", "%", Op::Gt, 90.0, 300, Warning),
-    rule("compaction_score_warning", "Compaction score high", "Max tablet compaction score above the threshold", "", Op::Gt, 100.0, 300, Warning),
-    rule("compaction_score_critical", "Compaction score very high", "Max tablet compaction score above the threshold", "", Op::Gt, 800.0, 300, Critical),
-    rule("query_error_rate", "Query errors", "Failed queries per second over the last minute", "/s", Op::Gt, 0.05, 0, Warning),
-    rule("query_latency_p95", "Slow queries", "Query latency p95 above the threshold", "ms", Op::Gt, 5000.0, 60, Warning),
-    rule("txn_failed_share", "Failing transactions", "Share of failed load transactions over the last 5 minutes", "%", Op::Gt, 5.0, 0, Warning),
-    rule("mv_refresh_failed", "MV refresh failures", "Materialized-view refreshes failed in the last 5 minutes", "", Op::Gt, 0.0, 0, Warning),
-    rule("routine_load_paused", "Routine load paused", "Routine load jobs paused", "", Op::Gt, 0.0, 0, Warning),
-    rule("compaction_failures", "Compaction failures", "Failed base and cumulative compactions in the last 5 minutes", "", Op::Gt, 10.0, 0, Warning),
-    rule("collection_failing", "Cluster unreachable", "Collections of the cluster failed this many times in a row", "", Op::Ge, 3.0, 0, Critical),
+    rule(
+        "fe_down",
+        "FE down",
+        "An FE is not alive (SHOW FRONTENDS)",
+        "",
+        Op::Ge,
+        1.0,
+        0,
+        Critical,
+    ),
+    rule(
+        "be_down",
+        "BE/CN down",
+        "A BE or CN is not alive (SHOW BACKENDS / COMPUTE NODES)",
+        "",
+        Op::Ge,
+        1.0,
+        0,
+        Critical,
+    ),
+    rule(
+        "be_cpu_high",
+        "BE CPU busy",
+        "CPU busy of a BE/CN above the threshold",
+        "%",
+        Op::Gt,
+        90.0,
+        300,
+        Warning,
+    ),
+    rule(
+        "be_mem_high",
+        "BE memory high",
+        "Memory of a BE/CN above the threshold, in % of its limit",
+        "%",
+        Op::Gt,
+        90.0,
+        300,
+        Warning,
+    ),
+    rule(
+        "disk_path_warning",
+        "Data disk filling",
+        "A BE data path used above the threshold",
+        "%",
+        Op::Gt,
+        90.0,
+        0,
+        Warning,
+    ),
+    rule(
+        "disk_path_critical",
+        "Data disk nearly full",
+        "A BE data path used above the threshold",
+        "%",
+        Op::Gt,
+        95.0,
+        0,
+        Critical,
+    ),
+    rule(
+        "disk_forecast",
+        "Data disk full soon",
+        "A data path is forecast to reach StarRocks' 90 % limit within the threshold (days)",
+        "days",
+        Op::Le,
+        7.0,
+        0,
+        Warning,
+    ),
+    rule(
+        "fe_heap_high",
+        "FE JVM heap high",
+        "JVM heap of an FE above the threshold",
+        "%",
+        Op::Gt,
+        90.0,
+        300,
+        Warning,
+    ),
+    rule(
+        "compaction_score_warning",
+        "Compaction score high",
+        "Max tablet compaction score above the threshold",
+        "",
+        Op::Gt,
+        100.0,
+        300,
+        Warning,
+    ),
+    rule(
+        "compaction_score_critical",
+        "Compaction score very high",
+        "Max tablet compaction score above the threshold",
+        "",
+        Op::Gt,
+        800.0,
+        300,
+        Critical,
+    ),
+    rule(
+        "query_error_rate",
+        "Query errors",
+        "Failed queries per second over the last minute",
+        "/s",
+        Op::Gt,
+        0.05,
+        0,
+        Warning,
+    ),
+    rule(
+        "query_latency_p95",
+        "Slow queries",
+        "Query latency p95 above the threshold",
+        "ms",
+        Op::Gt,
+        5000.0,
+        60,
+        Warning,
+    ),
+    rule(
+        "txn_failed_share",
+        "Failing transactions",
+        "Share of failed load transactions over the last 5 minutes",
+        "%",
+        Op::Gt,
+        5.0,
+        0,
+        Warning,
+    ),
+    rule(
+        "mv_refresh_failed",
+        "MV refresh failures",
+        "Materialized-view refreshes failed in the last 5 minutes",
+        "",
+        Op::Gt,
+        0.0,
+        0,
+        Warning,
+    ),
+    rule(
+        "routine_load_paused",
+        "Routine load paused",
+        "Routine load jobs paused",
+        "",
+        Op::Gt,
+        0.0,
+        0,
+        Warning,
+    ),
+    rule(
+        "compaction_failures",
+        "Compaction failures",
+        "Failed base and cumulative compactions in the last 5 minutes",
+        "",
+        Op::Gt,
+        10.0,
+        0,
+        Warning,
+    ),
+    rule(
+        "collection_failing",
+        "Cluster unreachable",
+        "Collections of the cluster failed this many times in a row",
+        "",
+        Op::Ge,
+        3.0,
+        0,
+        Critical,
+    ),
 ];
 
 pub fn builtin(id: &str) -> Option<&'static Builtin> {
@@ -256,7 +411,10 @@ fn fmt(v: Option<f64>) -> String {
 }
 
 fn node_label(n: &NodeSample) -> String {
-    let kind = n.kind.map(|k| k.as_str().to_uppercase()).unwrap_or_default();
+    let kind = n
+        .kind
+        .map(|k| k.as_str().to_uppercase())
+        .unwrap_or_default();
     format!("{kind} {} ({})", n.node_id, n.host)
 }
 
@@ -361,8 +519,16 @@ pub fn evaluate_builtin(
                 summary: format!("{} is down", node_label(n)),
             })
             .collect(),
-        "be_cpu_high" => per_node(&[NodeKind::Be, NodeKind::Cn], &|n| n.cpu_usage_pct, "CPU busy"),
-        "be_mem_high" => per_node(&[NodeKind::Be, NodeKind::Cn], &|n| n.mem_usage_pct, "memory"),
+        "be_cpu_high" => per_node(
+            &[NodeKind::Be, NodeKind::Cn],
+            &|n| n.cpu_usage_pct,
+            "CPU busy",
+        ),
+        "be_mem_high" => per_node(
+            &[NodeKind::Be, NodeKind::Cn],
+            &|n| n.mem_usage_pct,
+            "memory",
+        ),
         "fe_heap_high" => per_node(&[NodeKind::Fe], &|n| n.jvm_heap_used_pct, "JVM heap"),
         "disk_path_warning" | "disk_path_critical" => input
             .nodes
@@ -402,7 +568,10 @@ pub fn evaluate_builtin(
         }
         "query_error_rate" => {
             let v = window_ratio(input, 60, |s| f(s.query_error), |s| s.interval_secs);
-            cluster(v, format!("{} failed queries per second over the last minute", fmt(v)))
+            cluster(
+                v,
+                format!("{} failed queries per second over the last minute", fmt(v)),
+            )
         }
         "query_latency_p95" => {
             let v = input.snapshot.query_latency_p95;
@@ -416,11 +585,23 @@ pub fn evaluate_builtin(
                 |s| Some((s.txn_success_total? + s.txn_failed_total?) as f64),
             )
             .map(|r| r * 100.0);
-            cluster(v, format!("{} % of load transactions failed in the last 5 minutes", fmt(v)))
+            cluster(
+                v,
+                format!(
+                    "{} % of load transactions failed in the last 5 minutes",
+                    fmt(v)
+                ),
+            )
         }
         "mv_refresh_failed" => {
             let v = window_sum(input, 300, |s| f(s.mv_refresh_failed_total));
-            cluster(v, format!("{} materialized-view refreshes failed in the last 5 minutes", fmt(v)))
+            cluster(
+                v,
+                format!(
+                    "{} materialized-view refreshes failed in the last 5 minutes",
+                    fmt(v)
+                ),
+            )
         }
         "routine_load_paused" => {
             let v = f(input.snapshot.routine_load_paused);
@@ -433,7 +614,10 @@ pub fn evaluate_builtin(
                         as f64,
                 )
             });
-            cluster(v, format!("{} compactions failed in the last 5 minutes", fmt(v)))
+            cluster(
+                v,
+                format!("{} compactions failed in the last 5 minutes", fmt(v)),
+            )
         }
         "collection_failing" => {
             let n = input
@@ -484,7 +668,13 @@ pub fn evaluate_user(rule: &UserRule, input: &Input<'_>, hysteresis_pct: f64) ->
                 subject: String::new(),
                 value: v,
                 level: lvl(v),
-                summary: format!("{} is {} ({} {})", rule.metric, fmt(v), rule.op.as_str(), fmt(Some(rule.threshold))),
+                summary: format!(
+                    "{} is {} ({} {})",
+                    rule.metric,
+                    fmt(v),
+                    rule.op.as_str(),
+                    fmt(Some(rule.threshold))
+                ),
             }]
         }
         Scope::Node => input
@@ -592,13 +782,23 @@ mod tests {
         let down = run("be_down", &input);
         assert_eq!(down.len(), 2);
         assert_eq!(down[0].level, Level::Clear);
-        assert_eq!((down[1].subject.as_str(), down[1].level), ("2", Level::Fire));
+        assert_eq!(
+            (down[1].subject.as_str(), down[1].level),
+            ("2", Level::Fire)
+        );
         assert!(down[1].summary.contains("BE 2"), "{}", down[1].summary);
         let cpu = run("be_cpu_high", &input);
         assert_eq!(cpu[0].level, Level::Fire);
-        assert_eq!(cpu[1].level, Level::Unknown, "a dead BE's CPU is unknown, not 0");
+        assert_eq!(
+            cpu[1].level,
+            Level::Unknown,
+            "a dead BE's CPU is unknown, not 0"
+        );
         let disk = run("disk_path_critical", &input);
-        assert_eq!((disk[0].subject.as_str(), disk[0].level), ("2:/data1", Level::Fire));
+        assert_eq!(
+            (disk[0].subject.as_str(), disk[0].level),
+            ("2:/data1", Level::Fire)
+        );
         assert_eq!(disk[0].value, Some(96.0));
         // Nothing but collection_failing is judged on a failed collection.
         let failed = status(Outcome::Failed);
@@ -633,7 +833,13 @@ mod tests {
         assert_eq!(o[0].value, Some(0.05));
         assert_eq!(o[0].level, Level::Hold);
         let recent = [at(970_000, 6), at(1_000_000, 0)];
-        let o = run("query_error_rate", &Input { recent: &recent, ..input });
+        let o = run(
+            "query_error_rate",
+            &Input {
+                recent: &recent,
+                ..input
+            },
+        );
         assert_eq!((o[0].value, o[0].level), (Some(0.1), Level::Fire));
     }
 
@@ -654,7 +860,13 @@ mod tests {
         };
         assert_eq!(run("collection_failing", &input)[0].level, Level::Clear);
         let statuses = [f.clone(), f.clone(), f.clone(), ok];
-        let o = run("collection_failing", &Input { recent_statuses: &statuses, ..input });
+        let o = run(
+            "collection_failing",
+            &Input {
+                recent_statuses: &statuses,
+                ..input
+            },
+        );
         assert_eq!((o[0].value, o[0].level), (Some(3.0), Level::Fire));
     }
 

@@ -88,9 +88,12 @@ pub(super) async fn list(
                 .iter()
                 .find(|c| c.id == a.cluster_id)
                 .map(|c| c.name.clone()));
-            v["silenced"] = json!(silences
-                .iter()
-                .any(|s| s.matches(&a.rule_id, a.cluster_id, &a.subject, now)));
+            v["silenced"] = json!(silences.iter().any(|s| s.matches(
+                &a.rule_id,
+                a.cluster_id,
+                &a.subject,
+                now
+            )));
             v
         })
         .collect();
@@ -355,7 +358,11 @@ pub(super) async fn silences(
     let all = match q.get("all").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
-        Some(other) => return Err(ApiError::bad(format!("all={other:?} must be true or false"))),
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "all={other:?} must be true or false"
+            )))
+        }
     };
     let store = ctx.store.clone();
     let list = blocking(move || store.silences((!all).then(now_ms))).await?;
@@ -404,12 +411,16 @@ pub(super) async fn create_silence(
     };
     let ends_at = match (&n.ends_at, n.duration_secs) {
         (Some(v), None) => time_value("ends_at", v)?,
-        (None, Some(d)) if (1..=366 * 86_400).contains(&d) => starts_at.saturating_add(d as i64 * 1000),
+        (None, Some(d)) if (1..=366 * 86_400).contains(&d) => {
+            starts_at.saturating_add(d as i64 * 1000)
+        }
         (None, Some(_)) => return Err(ApiError::bad("duration_secs must be between 1 and a year")),
         _ => return Err(ApiError::bad("give either ends_at or duration_secs")),
     };
     if ends_at <= starts_at.max(now) {
-        return Err(ApiError::bad("ends_at must be after starts_at and in the future"));
+        return Err(ApiError::bad(
+            "ends_at must be after starts_at and in the future",
+        ));
     }
     if let Some(r) = &n.rule_id {
         if rules::builtin(r).is_none() && !r.starts_with("user:") {
@@ -495,9 +506,12 @@ fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
         )));
     }
     if c.kind == "email" {
-        if c.settings.is_none() {
-            return Err(ApiError::bad("email: the SMTP settings are required for kind email"));
-        }
+        let Some(settings) = &c.settings else {
+            return Err(ApiError::bad(
+                "email: the SMTP settings are required for kind email",
+            ));
+        };
+        crate::alerts::email_settings(settings.expose_secret()).map_err(ApiError::bad)?;
     } else {
         let url = c.url.expose_secret();
         let ok = reqwest::Url::parse(url)

@@ -332,6 +332,84 @@ fn channel_body(create: bool) -> Value {
     b
 }
 
+/// The alert operations (a separate `json!` keeps the macro within its recursion limit).
+fn alert_paths(bad: &Value) -> Value {
+    let text = json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\x00-\\x1f\\x7f]*\\S[^\\x00-\\x1f\\x7f]*$"});
+    json!({
+            "/api/v1/alerts": {"get": {"summary": "Alerts pending or firing now",
+                "parameters": [cluster_query(), {"name": "state", "in": "query", "required": false,
+                    "schema": {"type": "string", "enum": ["pending", "firing", "all"]}}],
+                "responses": {"200": json_response("Alerts", object(json!({"alerts": {"type": "array", "items": reference("Alert")}}))),
+                              "400": bad.clone()}}},
+            "/api/v1/alerts/history": {"get": {"summary": "Alert transitions (pending, firing, resolved, acknowledged), newest first",
+                "parameters": [cluster_query(), time_param("from", "Start (default: a day before `to`)"), time_param("to", "End (default: now)"),
+                    {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
+                "responses": {"200": json_response("Events", object(json!({"events": {"type": "array", "items": alert_event_schema()}}))),
+                              "400": bad.clone()}}},
+            "/api/v1/alerts/{id}/ack": {"post": {"summary": "Acknowledge an alert",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                "responses": {"200": json_response("Acknowledged", reference("Alert")), "400": bad.clone(), "404": error("No such alert")}}},
+            "/api/v1/alert-rules": {
+                "get": {"summary": "Built-in and user rules with their effective settings, and the metrics user rules may use",
+                    "responses": {"200": json_response("Rules", object(json!({"rules": {"type": "array", "items": reference("Rule")},
+                        "metrics": object(json!({"cluster": {"type": "array", "items": {"type": "string"}}, "node": {"type": "array", "items": {"type": "string"}}}))})))}},
+                "post": {"summary": "A user rule: a threshold on a stored metric of the cluster or of each node",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+                        "required": ["name", "scope", "metric", "op", "threshold", "severity"],
+                        "properties": {"name": text, "cluster_id": {"type": "integer", "nullable": true}, "scope": {"type": "string", "enum": ["cluster", "node"]},
+                            "metric": {"type": "string"}, "op": {"type": "string", "enum": [">", ">=", "<", "<="]}, "threshold": {"type": "number"},
+                            "for_secs": {"type": "integer", "minimum": 0, "maximum": 604800}, "severity": severity_schema(), "enabled": {"type": "boolean"}}}}}},
+                    "responses": {"201": json_response("Created", reference("Rule")), "400": bad.clone()}},
+            },
+            "/api/v1/alert-rules/{id}": {
+                "patch": {"summary": "Change a rule's settings (built-in: enabled, threshold, for_secs, severity)",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+                        "properties": {"enabled": {"type": "boolean"}, "threshold": {"type": "number"}, "for_secs": {"type": "integer", "minimum": 0, "maximum": 604800},
+                            "severity": severity_schema(), "name": text}}}}},
+                    "responses": {"200": json_response("Rule", reference("Rule")), "400": bad.clone(), "404": error("No such rule")}},
+                "delete": {"summary": "Delete a user rule (built-in rules are disabled instead)",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": {"204": {"description": "Deleted"}, "400": bad.clone(), "404": error("No such rule")}},
+            },
+            "/api/v1/silences": {
+                "get": {"summary": "Silences (active and future; all with all=true)",
+                    "parameters": [{"name": "all", "in": "query", "required": false, "schema": {"type": "boolean"}}],
+                    "responses": {"200": json_response("Silences", object(json!({"silences": {"type": "array", "items": silence_schema()}}))), "400": bad.clone()}},
+                "post": {"summary": "Mute notifications of matching alerts until ends_at",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+                        "required": ["comment"],
+                        "properties": {"cluster_id": {"type": "integer", "nullable": true}, "rule_id": {"type": "string", "nullable": true},
+                            "subject": {"type": "string", "nullable": true}, "starts_at": {}, "ends_at": {},
+                            "duration_secs": {"type": "integer", "minimum": 1, "maximum": 31622400}, "comment": text}}}}},
+                    "responses": {"201": json_response("Created", silence_schema()), "400": bad.clone()}},
+            },
+            "/api/v1/silences/{id}": {"delete": {"summary": "End a silence",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                "responses": {"204": {"description": "Deleted"}, "400": bad.clone(), "404": error("No such silence")}}},
+            "/api/v1/channels": {
+                "get": {"summary": "Notification channels (URLs with their tokens masked)",
+                    "responses": {"200": json_response("Channels", object(json!({"channels": {"type": "array", "items": channel_schema()}})))}},
+                "post": {"summary": "Add a notification channel",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": channel_body(true)}}},
+                    "responses": {"201": json_response("Created", channel_schema()), "400": bad.clone(), "409": error("The name is taken")}},
+            },
+            "/api/v1/channels/{id}": {
+                "patch": {"summary": "Change a channel (the fields given)",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": channel_body(false)}}},
+                    "responses": {"200": json_response("Channel", channel_schema()), "400": bad.clone(), "404": error("No such channel"), "409": error("The name is taken")}},
+                "delete": {"summary": "Remove a channel",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                    "responses": {"204": {"description": "Removed"}, "400": bad.clone(), "404": error("No such channel")}},
+            },
+            "/api/v1/channels/{id}/test": {"post": {"summary": "Send a test notification now",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
+                "responses": {"200": json_response("Result", object(json!({"ok": {"type": "boolean"}, "error": nullable("string")}))),
+                              "400": bad.clone(), "404": error("No such channel")}}}
+    })
+}
+
 fn forecast_schema() -> Value {
     json!({
         "type": "object",
@@ -375,6 +453,10 @@ fn kpi_schema() -> Value {
 /// The OpenAPI document.
 pub fn document() -> Value {
     let mut doc = unprotected_document();
+    let bad = error("A parameter is wrong; the message names it");
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), alert_paths(&bad)) {
+        paths.extend(more);
+    }
     // With access control on, every operation but the public ones answers 401 without a valid
     // session or token.
     let denied = error("Access control is on and the request carries no valid session or token");
@@ -544,77 +626,6 @@ fn unprotected_document() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
                 "responses": {"204": {"description": "Revoked"}, "400": bad.clone(), "401": denied.clone(),
                               "403": error("Tokens cannot manage tokens"), "404": error("No such live token of yours")}}},
-            "/api/v1/alerts": {"get": {"summary": "Alerts pending or firing now",
-                "parameters": [cluster_query(), {"name": "state", "in": "query", "required": false,
-                    "schema": {"type": "string", "enum": ["pending", "firing", "all"]}}],
-                "responses": {"200": json_response("Alerts", object(json!({"alerts": {"type": "array", "items": reference("Alert")}}))),
-                              "400": bad.clone()}}},
-            "/api/v1/alerts/history": {"get": {"summary": "Alert transitions (pending, firing, resolved, acknowledged), newest first",
-                "parameters": [cluster_query(), time_param("from", "Start (default: a day before `to`)"), time_param("to", "End (default: now)"),
-                    {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
-                "responses": {"200": json_response("Events", object(json!({"events": {"type": "array", "items": alert_event_schema()}}))),
-                              "400": bad.clone()}}},
-            "/api/v1/alerts/{id}/ack": {"post": {"summary": "Acknowledge an alert",
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
-                "responses": {"200": json_response("Acknowledged", reference("Alert")), "400": bad.clone(), "404": error("No such alert")}}},
-            "/api/v1/alert-rules": {
-                "get": {"summary": "Built-in and user rules with their effective settings, and the metrics user rules may use",
-                    "responses": {"200": json_response("Rules", object(json!({"rules": {"type": "array", "items": reference("Rule")},
-                        "metrics": object(json!({"cluster": {"type": "array", "items": {"type": "string"}}, "node": {"type": "array", "items": {"type": "string"}}}))})))}},
-                "post": {"summary": "A user rule: a threshold on a stored metric of the cluster or of each node",
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
-                        "required": ["name", "scope", "metric", "op", "threshold", "severity"],
-                        "properties": {"name": text, "cluster_id": {"type": "integer", "nullable": true}, "scope": {"type": "string", "enum": ["cluster", "node"]},
-                            "metric": {"type": "string"}, "op": {"type": "string", "enum": [">", ">=", "<", "<="]}, "threshold": {"type": "number"},
-                            "for_secs": {"type": "integer", "minimum": 0, "maximum": 604800}, "severity": severity_schema(), "enabled": {"type": "boolean"}}}}}},
-                    "responses": {"201": json_response("Created", reference("Rule")), "400": bad.clone()}},
-            },
-            "/api/v1/alert-rules/{id}": {
-                "patch": {"summary": "Change a rule's settings (built-in: enabled, threshold, for_secs, severity)",
-                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
-                        "properties": {"enabled": {"type": "boolean"}, "threshold": {"type": "number"}, "for_secs": {"type": "integer", "minimum": 0, "maximum": 604800},
-                            "severity": severity_schema(), "name": text}}}}}},
-                    "responses": {"200": json_response("Rule", reference("Rule")), "400": bad.clone(), "404": error("No such rule")}},
-                "delete": {"summary": "Delete a user rule (built-in rules are disabled instead)",
-                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-                    "responses": {"204": {"description": "Deleted"}, "400": bad.clone(), "404": error("No such rule")}},
-            },
-            "/api/v1/silences": {
-                "get": {"summary": "Silences (active and future; all with all=true)",
-                    "parameters": [{"name": "all", "in": "query", "required": false, "schema": {"type": "boolean"}}],
-                    "responses": {"200": json_response("Silences", object(json!({"silences": {"type": "array", "items": silence_schema()}}))), "400": bad.clone()}},
-                "post": {"summary": "Mute notifications of matching alerts until ends_at",
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
-                        "required": ["comment"],
-                        "properties": {"cluster_id": {"type": "integer", "nullable": true}, "rule_id": {"type": "string", "nullable": true},
-                            "subject": {"type": "string", "nullable": true}, "starts_at": {}, "ends_at": {},
-                            "duration_secs": {"type": "integer", "minimum": 1, "maximum": 31622400}, "comment": text}}}}},
-                    "responses": {"201": json_response("Created", silence_schema()), "400": bad.clone()}},
-            },
-            "/api/v1/silences/{id}": {"delete": {"summary": "End a silence",
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
-                "responses": {"204": {"description": "Deleted"}, "400": bad.clone(), "404": error("No such silence")}}},
-            "/api/v1/channels": {
-                "get": {"summary": "Notification channels (URLs with their tokens masked)",
-                    "responses": {"200": json_response("Channels", object(json!({"channels": {"type": "array", "items": channel_schema()}})))}},
-                "post": {"summary": "Add a notification channel",
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": channel_body(true)}}},
-                    "responses": {"201": json_response("Created", channel_schema()), "400": bad.clone(), "409": error("The name is taken")}},
-            },
-            "/api/v1/channels/{id}": {
-                "patch": {"summary": "Change a channel (the fields given)",
-                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": channel_body(false)}}},
-                    "responses": {"200": json_response("Channel", channel_schema()), "400": bad.clone(), "404": error("No such channel"), "409": error("The name is taken")}},
-                "delete": {"summary": "Remove a channel",
-                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
-                    "responses": {"204": {"description": "Removed"}, "400": bad.clone(), "404": error("No such channel")}},
-            },
-            "/api/v1/channels/{id}/test": {"post": {"summary": "Send a test notification now",
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
-                "responses": {"200": json_response("Result", object(json!({"ok": {"type": "boolean"}, "error": nullable("string")}))),
-                              "400": bad.clone(), "404": error("No such channel")}}},
             "/api/v1/clusters/{id}/capacity": with_id("Capacity forecast per BE data path", json_response("Forecasts", object(json!({
                 "cluster_id": {"type": "integer"},
                 "paths": {"type": "array", "items": object(json!({

@@ -49,16 +49,27 @@ impl Changes {
 }
 
 /// Collects one cluster forever (until `cancel`), one collection per interval.
-async fn cluster_loop(
-    record: ClusterRecord,
+/// What every cluster task shares.
+#[derive(Clone)]
+struct Shared {
     store: Arc<dyn Store>,
     config: Arc<Config>,
+    /// Bounds the collections running at once.
     limiter: Arc<Semaphore>,
     http: Http,
     telemetry: Arc<Telemetry>,
     alerting: Arc<crate::alerts::Alerting>,
-    cancel: CancellationToken,
-) {
+}
+
+async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: CancellationToken) {
+    let Shared {
+        store,
+        config,
+        limiter,
+        http,
+        telemetry,
+        alerting,
+    } = shared;
     let password = match store.cluster_password(record.id) {
         Ok(Some(p)) => p,
         Ok(None) => {
@@ -223,6 +234,14 @@ pub async fn run(
             return;
         }
     };
+    let shared = Shared {
+        store: store.clone(),
+        config: config.clone(),
+        limiter: limiter.clone(),
+        http: http.clone(),
+        telemetry: telemetry.clone(),
+        alerting: alerting.clone(),
+    };
     let maintenance = tokio::spawn(maintenance_loop(
         store.clone(),
         config.clone(),
@@ -265,19 +284,8 @@ pub async fn run(
             let token = cancel.child_token();
             let span = tracing::info_span!("cluster", name = %c.name);
             let id = c.id;
-            let handle = tokio::spawn(
-                cluster_loop(
-                    c,
-                    store.clone(),
-                    config.clone(),
-                    limiter.clone(),
-                    http.clone(),
-                    telemetry.clone(),
-                    alerting.clone(),
-                    token.clone(),
-                )
-                .instrument(span),
-            );
+            let handle =
+                tokio::spawn(cluster_loop(c, shared.clone(), token.clone()).instrument(span));
             tasks.insert(id, (token, handle));
         }
     }

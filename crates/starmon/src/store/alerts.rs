@@ -248,6 +248,19 @@ fn scope_str(s: Scope) -> &'static str {
     }
 }
 
+/// A channel row before its secrets are decrypted.
+type ChannelRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    bool,
+    i64,
+);
+
 impl SqliteStore {
     fn encrypt_opt(&self, s: Option<&SecretString>) -> Result<Option<String>, StoreError> {
         s.map(|s| self.secrets().encrypt(s).map_err(StoreError::from))
@@ -608,8 +621,8 @@ impl AlertStore for SqliteStore {
 
     fn update_user_rule(&self, rule: &UserRule) -> Result<bool, StoreError> {
         let conn = self.conn();
-        let n = conn
-            .prepare_cached(
+        let n =
+            conn.prepare_cached(
                 "UPDATE alert_user_rules SET name = ?2, threshold = ?3, for_secs = ?4,
                      severity = ?5, enabled = ?6, op = ?7 WHERE id = ?1",
             )?
@@ -621,8 +634,7 @@ impl AlertStore for SqliteStore {
                 rule.severity.as_str(),
                 rule.enabled,
                 rule.op.as_str()
-            ])?
-            > 0;
+            ])? > 0;
         Ok(n)
     }
 
@@ -642,7 +654,7 @@ impl AlertStore for SqliteStore {
     }
 
     fn channels(&self) -> Result<Vec<StoredChannel>, StoreError> {
-        let raw: Vec<(i64, String, String, String, Option<String>, Option<String>, String, bool, i64)> = {
+        let raw: Vec<ChannelRow> = {
             let conn = self.conn();
             let mut stmt = conn.prepare_cached(
                 "SELECT id, name, kind, url, secret, settings, min_severity, enabled, created_at
@@ -664,19 +676,21 @@ impl AlertStore for SqliteStore {
             rows.collect::<Result<_, _>>()?
         };
         raw.into_iter()
-            .map(|(id, name, kind, url, secret, settings, min, enabled, created_at)| {
-                Ok(StoredChannel {
-                    id,
-                    name,
-                    kind,
-                    url: self.secrets().decrypt(&url)?,
-                    secret: self.decrypt_opt(secret)?,
-                    settings: self.decrypt_opt(settings)?,
-                    min_severity: severity(&min)?,
-                    enabled,
-                    created_at,
-                })
-            })
+            .map(
+                |(id, name, kind, url, secret, settings, min, enabled, created_at)| {
+                    Ok(StoredChannel {
+                        id,
+                        name,
+                        kind,
+                        url: self.secrets().decrypt(&url)?,
+                        secret: self.decrypt_opt(secret)?,
+                        settings: self.decrypt_opt(settings)?,
+                        min_severity: severity(&min)?,
+                        enabled,
+                        created_at,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -709,8 +723,8 @@ impl AlertStore for SqliteStore {
         let secret = self.encrypt_opt(c.secret.as_ref())?;
         let settings = self.encrypt_opt(c.settings.as_ref())?;
         let conn = self.conn();
-        let n = conn
-            .prepare_cached(
+        let n =
+            conn.prepare_cached(
                 "UPDATE alert_channels SET name = ?2, kind = ?3, url = ?4, secret = ?5,
                      settings = ?6, min_severity = ?7, enabled = ?8 WHERE id = ?1",
             )?
@@ -726,8 +740,7 @@ impl AlertStore for SqliteStore {
             ])
             .map_err(|e| {
                 conflict_on_duplicate(e, || format!("a channel named {:?} exists", c.name))
-            })?
-            > 0;
+            })? > 0;
         Ok(n)
     }
 
@@ -811,8 +824,13 @@ mod tests {
         assert_eq!(active.len(), 1);
         assert_eq!(active[0].id, ids[0]);
         // The same rule, cluster and subject twice is one alert.
-        assert!(s.apply_alerts(&[AlertWrite::Upsert(alert(c))], &[]).is_err());
-        let acked = s.ack_alert(ids[0], "alice", 20).expect("ack").expect("exists");
+        assert!(s
+            .apply_alerts(&[AlertWrite::Upsert(alert(c))], &[])
+            .is_err());
+        let acked = s
+            .ack_alert(ids[0], "alice", 20)
+            .expect("ack")
+            .expect("exists");
         assert_eq!(acked.acked_by.as_deref(), Some("alice"));
         assert!(s.ack_alert(999, "alice", 20).expect("ack").is_none());
         let resolved = AlertEvent {
@@ -851,9 +869,16 @@ mod tests {
         assert_eq!(back[0].url.expose_secret(), url);
         let raw: String = s
             .conn()
-            .query_row("SELECT url || coalesce(secret, '') FROM alert_channels", [], |r| r.get(0))
+            .query_row(
+                "SELECT url || coalesce(secret, '') FROM alert_channels",
+                [],
+                |r| r.get(0),
+            )
             .expect("raw");
-        assert!(!raw.contains("topsecret123") && !raw.contains("SECsigning456"), "{raw}");
+        assert!(
+            !raw.contains("topsecret123") && !raw.contains("SECsigning456"),
+            "{raw}"
+        );
         drop(dir);
     }
 

@@ -3,8 +3,8 @@
 //! The SQL is in [`sqlite`]; a server database can implement the same trait later (DESIGN.md
 //! "Storage").
 
-pub mod auth;
 pub mod alerts;
+pub mod auth;
 pub mod sqlite;
 
 use chrono::{LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};

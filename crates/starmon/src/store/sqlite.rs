@@ -1551,7 +1551,10 @@ mod tests {
                 .expect("query_map")
                 .collect::<Result<_, _>>()
                 .expect("rows");
-            assert_eq!(versions, vec![1, 2]);
+            // Every migration applied, each once.
+            let all: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+            assert_eq!(versions, all);
+            assert_eq!(versions, (1..=all.len() as i64).collect::<Vec<_>>());
             assert_eq!(store.list_clusters().expect("list_clusters").len(), 1);
             assert_eq!(
                 store.latest_snapshot(id).expect("latest_snapshot"),
