@@ -23,12 +23,21 @@ pub struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabels {
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CacheLabels {
     pub result: String,
 }
 
 pub struct Telemetry {
     registry: Registry,
+    notifications: Family<ResultLabels, Counter>,
+    notifications_pending: Gauge,
+    /// The notifier's totals at the last scrape, to turn them into counter increments.
+    last_notify: std::sync::Mutex<crate::alerts::notify::DeliveryStats>,
     collections: Family<OutcomeLabels, Counter>,
     source_failures: Family<ClusterLabels, Counter>,
     store_failures: Counter,
@@ -90,10 +99,25 @@ impl Telemetry {
             "Size of the SQLite database files (main and WAL)",
             store_size.clone(),
         );
+        let notifications = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "starmon_notifications",
+            "Alert notifications per channel: delivered, failed (after every retry), dropped (queue full)",
+            notifications.clone(),
+        );
+        let notifications_pending = Gauge::default();
+        registry.register(
+            "starmon_notifications_pending",
+            "Alert notifications queued or waiting for a retry",
+            notifications_pending.clone(),
+        );
         let clusters = Gauge::default();
         registry.register("starmon_clusters", "Clusters registered", clusters.clone());
         Telemetry {
             registry,
+            notifications,
+            notifications_pending,
+            last_notify: Default::default(),
             collections,
             source_failures,
             store_failures,
@@ -132,6 +156,28 @@ impl Telemetry {
                 result: if hit { "hit" } else { "miss" }.to_string(),
             })
             .inc();
+    }
+
+    /// Brings the notification counters up to the notifier's totals.
+    pub fn notifications(&self, now: crate::alerts::notify::DeliveryStats) {
+        let mut last = self
+            .last_notify
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (result, cur, prev) in [
+            ("delivered", now.delivered, last.delivered),
+            ("failed", now.failed, last.failed),
+            ("dropped", now.dropped, last.dropped),
+        ] {
+            self.notifications
+                .get_or_create(&ResultLabels {
+                    result: result.into(),
+                })
+                .inc_by(cur.saturating_sub(prev));
+        }
+        self.notifications_pending
+            .set(i64::try_from(now.pending).unwrap_or(i64::MAX));
+        *last = now;
     }
 
     /// The text exposition, with the gauges that are read at scrape time set first.

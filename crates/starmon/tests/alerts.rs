@@ -304,6 +304,23 @@ async fn a_stopped_be_notifies_once_and_its_return_once() {
         .filter_map(|ev| ev["event"].as_str())
         .collect();
     assert_eq!(kinds, ["resolved", "firing"]);
+
+    // starmon's own metrics count the deliveries.
+    let text = e
+        .http
+        .get(format!("{}/metrics", e.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let delivered = text
+        .lines()
+        .find(|l| l.starts_with(r#"starmon_notifications_total{result="delivered"}"#))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(delivered.is_some_and(|n| n >= 2), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

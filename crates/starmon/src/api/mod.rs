@@ -157,6 +157,7 @@ async fn own_metrics(State(ctx): State<Ctx>) -> Response {
     })
     .await
     .unwrap_or((None, None));
+    ctx.telemetry.notifications(ctx.alerting.notifier().stats());
     (
         [(
             axum::http::header::CONTENT_TYPE,
