@@ -43,7 +43,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // The demo has no users: loopback only, like `serve` without access control.
     crate::server::check_exposure(addr, false, 0).map_err(anyhow::Error::msg)?;
 
-    let healthy = ClusterConfig::new("shop-3.3", parse_version("3.3")?, 33);
+    let mut healthy = ClusterConfig::new("shop-3.3", parse_version("3.3")?, 33);
+    // Under StarRocks' recommended 0.05 failed queries per second: this one should look healthy.
+    healthy.workload.error_fraction = 0.0005;
+    healthy.workload.timeout_fraction = 0.0001;
     let mut troubled = ClusterConfig::new("logs-2.5", parse_version("2.5")?, 25);
     troubled.workload.error_fraction = 0.03;
     let sim = Sim::start(SimConfig {
