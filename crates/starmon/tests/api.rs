@@ -489,3 +489,241 @@ async fn every_documented_operation_is_served() {
         }
     }
 }
+
+async fn send(method: reqwest::Method, url: &str, body: serde_json::Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .request(method, url)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn mentions(body: &Value, what: &str) -> bool {
+    body["error"].as_str().is_some_and(|e| e.contains(what))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_rules_channels_and_silences_are_managed_over_the_api() {
+    use reqwest::Method;
+    use serde_json::json;
+    let s = server().await;
+    let api = format!("{}/api/v1", s.base);
+
+    // Built-in rules with their defaults; a change persists and shows.
+    let (code, body) = get(&format!("{api}/alert-rules")).await;
+    assert_eq!(code, 200);
+    let rule = |body: &Value, id: &str| {
+        body["rules"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == id).cloned())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(rule(&body, "be_cpu_high")["threshold"], 90.0);
+    assert_eq!(rule(&body, "be_down")["severity"], "critical");
+    let (code, body) = send(
+        Method::PATCH,
+        &format!("{api}/alert-rules/be_cpu_high"),
+        json!({"threshold": 85.0, "for_secs": 600}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let (_, body) = get(&format!("{api}/alert-rules")).await;
+    assert_eq!(rule(&body, "be_cpu_high")["threshold"], 85.0);
+    assert_eq!(rule(&body, "be_cpu_high")["for_secs"], 600);
+    for (url, patch, code_want, what) in [
+        ("be_cpu_high", json!({"severity": "dire"}), 400, "severity"),
+        ("be_cpu_high", json!({"name": "x"}), 400, "name"),
+        (
+            "be_cpu_high",
+            json!({"for_secs": 99_999_999}),
+            400,
+            "for_secs",
+        ),
+        ("nope", json!({"enabled": false}), 404, "nope"),
+    ] {
+        let (code, body) = send(Method::PATCH, &format!("{api}/alert-rules/{url}"), patch).await;
+        assert_eq!(code, code_want, "{url}: {body}");
+        assert!(mentions(&body, what), "{body}");
+    }
+
+    // A user rule on a stored metric.
+    let new_rule = json!({"name": "many connections", "scope": "cluster", "metric": "connections",
+                          "op": ">", "threshold": 2000, "for_secs": 60, "severity": "warning"});
+    let mut bad = new_rule.clone();
+    bad["metric"] = json!("conections");
+    let (code, body) = send(Method::POST, &format!("{api}/alert-rules"), bad).await;
+    assert_eq!(code, 400);
+    assert!(mentions(&body, "conections"), "{body}");
+    let (code, body) = send(Method::POST, &format!("{api}/alert-rules"), new_rule).await;
+    assert_eq!(code, 201, "{body}");
+    let id = body["id"].as_str().expect("id").to_string();
+    assert!(id.starts_with("user:"), "{id}");
+    let (code, body) = send(
+        Method::DELETE,
+        &format!("{api}/alert-rules/be_down"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert!(mentions(&body, "disable"), "{body}");
+    let (code, _) = send(
+        Method::DELETE,
+        &format!("{api}/alert-rules/{id}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 204);
+    let (code, _) = send(
+        Method::DELETE,
+        &format!("{api}/alert-rules/{id}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 404);
+
+    // Channels: the URL's token and the signing secret never come back.
+    let token = "access_token=0123456789abcdef";
+    let url = format!("http://127.0.0.1:9/robot/send?{token}");
+    for (body, what) in [
+        (json!({"name": "x", "kind": "pager", "url": url}), "kind"),
+        (
+            json!({"name": "x", "kind": "slack", "url": "not a url"}),
+            "url",
+        ),
+        (json!({"name": "x", "kind": "email"}), "email"),
+        (json!({"kind": "slack", "url": url}), "name"),
+    ] {
+        let (code, resp) = send(Method::POST, &format!("{api}/channels"), body).await;
+        assert_eq!(code, 400, "{resp}");
+        assert!(mentions(&resp, what), "{resp}");
+    }
+    let (code, body) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "ops", "kind": "dingtalk", "url": url, "secret": "SECsigning"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    let channel = body["id"].as_i64().expect("id");
+    assert_eq!(body["has_secret"], true);
+    let (code, again) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "ops", "kind": "slack", "url": url}),
+    )
+    .await;
+    assert_eq!(code, 409, "{again}");
+    let (_, list) = get(&format!("{api}/channels")).await;
+    let text = list.to_string();
+    assert!(
+        !text.contains("0123456789abcdef") && !text.contains("SECsigning"),
+        "{text}"
+    );
+    assert!(text.contains("127.0.0.1"), "{text}");
+    // Nothing listens on port 9: the test button says so, without the token.
+    let (code, test) = send(
+        Method::POST,
+        &format!("{api}/channels/{channel}/test"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(test["ok"], false);
+    assert!(
+        test["error"]
+            .as_str()
+            .is_some_and(|e| !e.contains("0123456789abcdef")),
+        "{test}"
+    );
+    let (code, body) = send(
+        Method::PATCH,
+        &format!("{api}/channels/{channel}"),
+        json!({"min_severity": "critical", "enabled": false}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        (body["min_severity"].as_str(), body["enabled"].as_bool()),
+        (Some("critical"), Some(false))
+    );
+    assert_eq!(
+        send(
+            Method::DELETE,
+            &format!("{api}/channels/{channel}"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        send(
+            Method::DELETE,
+            &format!("{api}/channels/{channel}"),
+            json!({})
+        )
+        .await
+        .0,
+        404
+    );
+
+    // Silences.
+    for (body, what) in [
+        (json!({"comment": "x"}), "ends_at"),
+        (json!({"comment": "x", "ends_at": 1000}), "future"),
+        (
+            json!({"comment": "x", "duration_secs": 60, "rule_id": "nope"}),
+            "nope",
+        ),
+        (
+            json!({"comment": "x", "duration_secs": 60, "cluster_id": 999}),
+            "cluster_id",
+        ),
+    ] {
+        let (code, resp) = send(Method::POST, &format!("{api}/silences"), body).await;
+        assert_eq!(code, 400, "{resp}");
+        assert!(mentions(&resp, what), "{resp}");
+    }
+    let (code, body) = send(
+        Method::POST,
+        &format!("{api}/silences"),
+        json!({"cluster_id": s.cluster, "rule_id": "be_down", "duration_secs": 3600, "comment": "maintenance"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    let silence = body["id"].as_i64().expect("id");
+    let (_, list) = get(&format!("{api}/silences")).await;
+    assert_eq!(list["silences"][0]["comment"], "maintenance");
+    assert_eq!(
+        send(
+            Method::DELETE,
+            &format!("{api}/silences/{silence}"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+    let (_, list) = get(&format!("{api}/silences")).await;
+    assert!(list["silences"].as_array().is_some_and(Vec::is_empty));
+
+    // Alerts: nothing firing here; unknown ids and bad parameters are named.
+    let (code, body) = get(&format!("{api}/alerts")).await;
+    assert_eq!(code, 200);
+    assert!(body["alerts"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(
+        send(Method::POST, &format!("{api}/alerts/12345/ack"), json!({}))
+            .await
+            .0,
+        404
+    );
+    let (code, body) = get(&format!("{api}/alerts?state=burning")).await;
+    assert_eq!(code, 400);
+    assert!(mentions(&body, "state"));
+    let (code, body) = get(&format!("{api}/alerts/history?limit=0")).await;
+    assert_eq!(code, 400);
+    assert!(mentions(&body, "limit"));
+}
