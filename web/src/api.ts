@@ -238,3 +238,97 @@ export interface Me {
   auth_enabled: boolean;
   username: string | null;
 }
+
+export type Severity = 'info' | 'warning' | 'critical';
+export type Op = '>' | '>=' | '<' | '<=';
+
+/** An alert pending or firing now. */
+export interface Alert {
+  id: number;
+  rule_id: string;
+  rule_name: string;
+  cluster_id: number;
+  cluster_name: string | null;
+  /** "" for the whole cluster, a node id, or "node:/path" for a disk. */
+  subject: string;
+  state: 'pending' | 'firing';
+  severity: Severity;
+  value: N;
+  threshold: N;
+  summary: string;
+  since: number;
+  fired_at: N;
+  acked_by: string | null;
+  acked_at: N;
+  updated_at: number;
+  silenced: boolean;
+}
+
+/** One transition in the alert history. */
+export interface AlertEvent {
+  id: number;
+  alert_id: number;
+  rule_id: string;
+  cluster_id: number;
+  subject: string;
+  event: 'pending' | 'firing' | 'resolved' | 'acknowledged';
+  severity: Severity;
+  value: N;
+  summary: string;
+  at: number;
+  notified: boolean;
+  detail: string | null;
+}
+
+export interface AlertRule {
+  /** A built-in rule's name ("be_down") or "user:3". */
+  id: string;
+  name: string;
+  description: string;
+  builtin: boolean;
+  unit: string;
+  op: Op;
+  enabled: boolean;
+  threshold: number;
+  for_secs: number;
+  severity: Severity;
+  cluster_id: number | null;
+  scope: 'cluster' | 'node' | null;
+  metric: string | null;
+}
+
+export interface AlertRules {
+  rules: AlertRule[];
+  metrics: { cluster: string[]; node: string[] };
+}
+
+export interface Silence {
+  id: number;
+  cluster_id: number | null;
+  rule_id: string | null;
+  subject: string | null;
+  starts_at: number;
+  ends_at: number;
+  comment: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+export type ChannelKind = 'webhook' | 'slack' | 'dingtalk' | 'feishu' | 'wecom' | 'email';
+
+export interface Channel {
+  id: number;
+  name: string;
+  kind: ChannelKind;
+  /** With its tokens masked; the real URL is write-only. */
+  url: string;
+  has_secret: boolean;
+  min_severity: Severity;
+  enabled: boolean;
+  created_at: number;
+}
+
+export interface ChannelTest {
+  ok: boolean;
+  error: string | null;
+}

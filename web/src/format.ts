@@ -111,3 +111,16 @@ export function ago(msT: number | null | undefined, now = Date.now()): string {
   if (a < 86400) return rtf.format(Math.round(secs / 3600), 'hour');
   return rtf.format(Math.round(secs / 86400), 'day');
 }
+
+/** A length of time in seconds, coarsely: "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
+export function duration(secs: number | null | undefined): string {
+  if (!isNum(secs)) return DASH;
+  const s = Math.max(0, Math.round(secs));
+  if (s < 60) return t('dur.s', s);
+  const m = Math.floor(s / 60);
+  if (m < 60) return t('dur.m', m);
+  const hours = Math.floor(m / 60);
+  if (hours < 24) return m % 60 ? t('dur.hm', hours, m % 60) : t('dur.h', hours);
+  const d = Math.floor(hours / 24);
+  return hours % 24 ? t('dur.dh', d, hours % 24) : t('dur.d', d);
+}

@@ -12,6 +12,8 @@ import { nodesPage } from './pages/nodes';
 import { nodePage } from './pages/node';
 import { queriesPage } from './pages/queries';
 import { managePage } from './pages/manage';
+import { alertsPage } from './pages/alerts';
+import { firingCount, refreshFiringCount, setFiringCount } from './alertcount';
 import { loginPage } from './pages/login';
 import { errorBox } from './widgets';
 import { session } from './session';
@@ -36,6 +38,7 @@ const routes: [RegExp, Page][] = [
   [/^\/clusters\/(\d+)\/nodes$/, nodesPage],
   [/^\/clusters\/(\d+)\/nodes\/([^/]+)$/, nodePage],
   [/^\/clusters\/(\d+)\/queries$/, queriesPage],
+  [/^\/alerts$/, alertsPage],
   [/^\/manage$/, managePage],
   [/^\/login$/, loginPage],
 ];
@@ -115,12 +118,25 @@ function renderBar(): void {
       : null;
   append(bar, [
     h('a', { class: 'brand', href: '#/' }, h('span', { class: 'logo' }, '★'), 'starmon'),
-    h('nav', null, link('/', t('nav.fleet'), path === '/' || path.startsWith('/clusters')), link('/manage', t('nav.manage'), path === '/manage')),
+    h(
+      'nav',
+      null,
+      link('/', t('nav.fleet'), path === '/' || path.startsWith('/clusters')),
+      h(
+        'a',
+        { href: href('/alerts'), class: path === '/alerts' ? 'active' : null, id: 'nav-alerts' },
+        t('nav.alerts'),
+        ' ',
+        h('span', { class: 'badge alerts-firing nav-count', id: 'nav-alerts-count', title: t('alerts.nav.title') }),
+      ),
+      link('/manage', t('nav.manage'), path === '/manage'),
+    ),
     h('div', { class: 'spacer' }),
     langSel,
     themeSel,
     user,
   ]);
+  setFiringCount(firingCount());
 }
 
 let leave: (() => void) | null = null;
@@ -135,6 +151,7 @@ function render(): void {
     cleanups.splice(0).forEach((f) => f());
   };
   renderBar();
+  void refreshFiringCount();
   clear(main);
   const { path, query } = current();
   document.title = 'starmon';
@@ -187,6 +204,8 @@ async function start(): Promise<void> {
     me = { auth_enabled: true, username: null };
   }
   session.me = me;
+  void refreshFiringCount();
+  window.setInterval(() => void refreshFiringCount(), 30_000);
   if (me.auth_enabled && !me.username) {
     if (!current().path.startsWith('/login')) location.hash = '#/login?next=' + encodeURIComponent(location.hash || '#/');
   } else if (me.username) {

@@ -17,16 +17,17 @@ export interface Range {
   to: number;
 }
 
-/** The range in the current URL, resolved at `now` for the relative presets. */
-export function range(now = Date.now()): Range {
+/** The range in the current URL, resolved at `now` for the relative presets; `def` when the URL
+ * names none. */
+export function range(now = Date.now(), def: Preset = '1h'): Range {
   const q = current().query;
-  const key = q.get('range') ?? '1h';
+  const key = q.get('range') ?? def;
   if (key === 'custom') {
     const from = Number(q.get('from'));
     const to = Number(q.get('to'));
     if (Number.isFinite(from) && Number.isFinite(to) && from < to) return { key: 'custom', from, to };
   }
-  const preset = (key in PRESETS ? key : '1h') as Preset;
+  const preset = (key in PRESETS ? key : def) as Preset;
   return { key: preset, from: now - PRESETS[preset], to: now };
 }
 
@@ -48,8 +49,8 @@ function fromLocalInput(v: string): number {
 }
 
 /** The picker: preset buttons, a custom from/to form, the refresh period and a refresh button. */
-export function rangeBar(onRefresh: () => void): HTMLElement {
-  const r = range();
+export function rangeBar(onRefresh: () => void, def: Preset = '1h'): HTMLElement {
+  const r = range(Date.now(), def);
   const buttons = (Object.keys(PRESETS) as Preset[]).map((k) =>
     h('a', { class: 'btn seg' + (r.key === k ? ' active' : ''), href: withQuery({ range: k, from: null, to: null }), 'data-range': k }, t(('range.' + k) as Key)),
   );

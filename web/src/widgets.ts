@@ -1,9 +1,10 @@
 // Small building blocks shared by the pages: badges, error boxes, sortable tables, KPI cards.
 
-import type { Health, Outcome } from './api';
+import type { Health, Outcome, Severity } from './api';
 import { clear, h, type Child } from './dom';
 import { change, DASH, isNum } from './format';
 import { t } from './i18n';
+import { href } from './route';
 
 export function errorBox(msg: string): HTMLElement {
   return h('div', { class: 'error', role: 'alert' }, msg);
@@ -143,4 +144,20 @@ export function sortableTable<T>(
 export function listTable<T>(title: string, id: string, rows: T[] | null, cols: Col<T>[]): HTMLElement {
   const body = rows === null ? note(t('common.unavailable')) : rows.length === 0 ? note(t('common.none')) : sortableTable(cols, rows, { id: id + '-table' });
   return h('section', { class: 'card', id }, h('h3', null, title, rows ? h('span', { class: 'count' }, ` (${rows.length})`) : null), body);
+}
+
+export function severityBadge(s: Severity): HTMLElement {
+  return h('span', { class: `badge sev-${s}`, 'data-severity': s }, t(`sev.${s}`));
+}
+
+/** The number of firing alerts as a badge (red when any) linking to the alerts page of one
+ * cluster, or of all; a dash when the count is not known. */
+export function alertsBadge(count: number | null | undefined, clusterId: number | null, id?: string): HTMLElement {
+  const link = href('/alerts', clusterId === null ? undefined : { cluster: clusterId });
+  if (count == null) return h('a', { class: 'badge alerts-none', href: link, id: id ?? null, title: t('alerts.count.unknown'), 'data-alerts': '' }, DASH);
+  return h(
+    'a',
+    { class: 'badge ' + (count > 0 ? 'alerts-firing' : 'alerts-zero'), href: link, id: id ?? null, title: t('alerts.count.title', count), 'data-alerts': String(count) },
+    String(count),
+  );
 }

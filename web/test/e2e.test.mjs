@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -387,6 +388,288 @@ describe('dashboard', () => {
     } finally {
       await fetch(`${c.control}/nodes/${be.id}/start`, { method: 'POST' });
     }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
+describe('alerts', () => {
+  // A webhook receiver on loopback: every request it gets, with its JSON body.
+  let receiver;
+  const received = [];
+  const firstBe = async (c) => (await (await fetch(c.control)).json()).backends[0];
+  const alertsOf = async (c, rule) => (await (await fetch(`${stack.api}/api/v1/alerts?cluster_id=${c.id}`)).json()).alerts.filter((a) => a.rule_id === rule);
+  const notified = (status, rule) => received.find((r) => r.body?.status === status && r.body?.rule_id === rule);
+  /** Reloads `page` until `check` (run in the test) is true; `shown` waits for the page's data. */
+  const reloadUntil = (page, what, shown, check, ms = 30_000) =>
+    until(
+      what,
+      async () => {
+        await page.reload();
+        await shown();
+        return check();
+      },
+      ms,
+      500,
+    );
+
+  before(async () => {
+    receiver = createServer((req, res) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (d) => (data += d));
+      req.on('end', () => {
+        let body = null;
+        try {
+          body = JSON.parse(data);
+        } catch {
+          body = null;
+        }
+        received.push({ method: req.method, url: req.url, body, at: Date.now() });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  });
+  after(async () => {
+    // Whatever happened, the BE runs again for anything after this.
+    if (stack) for (const c of stack.clusters) await fetch(`${c.control}/nodes/${(await firstBe(c)).id}/start`, { method: 'POST' }).catch(() => undefined);
+    await new Promise((r) => receiver?.close(r) ?? r());
+  });
+
+  test('a webhook channel added in the UI; its Test button reaches the receiver and says so', async () => {
+    const { page, context, errors } = await open('#/alerts?tab=channels');
+    await ready(page);
+    assert.equal((await page.locator('[data-tab="channels"]').getAttribute('class')) ?? '', 'active');
+    // A URL the API refuses: its message is shown.
+    await page.fill('#channel-form input[name=name]', 'e2e-hook');
+    await page.selectOption('#channel-form select[name=kind]', 'webhook');
+    await page.fill('#channel-form input[name=url]', 'ftp://127.0.0.1/hook');
+    await page.click('#channel-save');
+    await page.waitForSelector('#channel-out .error');
+    assert.match(await page.locator('#channel-out .error').innerText(), /http\(s\) URL/);
+    // The receiver.
+    const url = `http://127.0.0.1:${receiver.address().port}/hook`;
+    await page.fill('#channel-form input[name=url]', url);
+    await page.selectOption('#channel-form select[name=min_severity]', 'warning');
+    const r0 = await rendered(page);
+    await page.click('#channel-save');
+    await ready(page, 1, r0);
+    const row = page.locator('#channels-table tbody tr', { hasText: 'e2e-hook' });
+    assert.equal(await row.count(), 1);
+    assert.match(await row.innerText(), /127\.0\.0\.1/);
+    const before = received.length;
+    await row.locator('[data-action="test"]').click();
+    await row.locator('[data-test]').waitFor({ timeout: 20_000 });
+    assert.equal(await row.locator('[data-test]').getAttribute('data-test'), 'ok', await row.innerText());
+    assert.match(await row.locator('[data-test]').innerText(), /delivered/);
+    // (Real alerts may reach the new channel meanwhile; the test notification is rule "test".)
+    const got = await until('the test request at the receiver', () => {
+      const g = received.slice(before).filter((r) => r.body?.rule_id === 'test');
+      return g.length ? g : null;
+    }, 5000);
+    assert.equal(got.length, 1, 'one test request');
+    assert.equal(got[0].method, 'POST');
+    assert.equal(got[0].url, '/hook');
+    assert.equal(got[0].body?.rule_id, 'test');
+    await shot(page, '14-alerts-channels');
+    // Edit: the URL is write-only; left empty it is kept.
+    let r1 = await rendered(page);
+    await row.locator('[data-action="edit"]').click();
+    await ready(page, 1, r1);
+    assert.equal(await page.locator('#channel-form input[name=url]').inputValue(), '');
+    assert.equal(await page.locator('#channel-form input[name=name]').inputValue(), 'e2e-hook');
+    await page.selectOption('#channel-form select[name=min_severity]', 'critical');
+    r1 = await rendered(page);
+    await page.click('#channel-save');
+    await page.waitForURL(/tab=channels$/);
+    await ready(page, 1, r1);
+    assert.equal(await row.locator('[data-severity]').getAttribute('data-severity'), 'critical');
+    assert.match(await row.innerText(), new RegExp(`127\\.0\\.0\\.1:${receiver.address().port}/hook`));
+    assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+    await context.close();
+  });
+
+  test('a stopped BE: be_down on the alerts page, the badges, and a firing notification at the webhook', async () => {
+    const c = cluster();
+    // An earlier test stopped this BE too; start from no be_down alert at all.
+    await until('no be_down alert before the test', async () => (await alertsOf(c, 'be_down')).length === 0, 60_000, 500);
+    const be = await firstBe(c);
+    const { page, context, errors } = await open(`#/alerts?cluster=${c.id}`);
+    await ready(page);
+    const stopped = Date.now();
+    const r = await fetch(`${c.control}/nodes/${be.id}/stop`, { method: 'POST' });
+    assert.ok(r.ok, `stopping ${be.id}: ${r.status}`);
+    const row = page.locator('#alerts-table tr[data-rule="be_down"][data-state="firing"]');
+    await reloadUntil(page, 'be_down firing on the alerts page', () => ready(page), async () => (await row.count()) === 1, 6 * stack.interval * 1000 + 10_000);
+    console.log(`# be_down shown firing ${Date.now() - stopped} ms after the BE stopped (collection interval ${stack.interval} s)`);
+    assert.equal(await row.getAttribute('data-cluster'), String(c.id));
+    assert.equal(await row.getAttribute('data-acked'), 'false');
+    assert.equal(await row.getAttribute('data-silenced'), 'false');
+    const text = await row.innerText();
+    assert.match(text, /critical/);
+    assert.match(text, /down/);
+    assert.ok(text.includes(c.name), 'row names the cluster');
+    assert.equal(await row.locator('[data-action="ack"]').count(), 1);
+    // The top bar counts it.
+    assert.ok(Number(await page.getAttribute('#nav-alerts-count', 'data-alerts')) >= 1, 'nav badge');
+    await shot(page, '13-alerts');
+    // The webhook gets the firing notification.
+    const n = await until('the firing notification at the receiver', () => notified('firing', 'be_down'), 30_000, 200);
+    assert.equal(n.body.cluster_id, c.id);
+    assert.equal(n.body.severity, 'critical');
+    // The fleet table's badge, red, leading to this cluster's alerts.
+    let r0 = await rendered(page);
+    await page.goto(`${stack.url}/#/`);
+    await page.waitForSelector('#fleet-table');
+    const badge = page.locator(`#fleet-table tr[data-cluster="${c.id}"] [data-alerts]`);
+    await reloadUntil(page, 'the fleet badge to count it', () => page.waitForSelector('#fleet[data-ready="true"]'), async () => Number(await badge.getAttribute('data-alerts')) >= 1, 20_000);
+    assert.match(await badge.getAttribute('class'), /alerts-firing/);
+    r0 = await rendered(page);
+    await badge.click();
+    await page.waitForURL(new RegExp(`#/alerts\\?cluster=${c.id}$`));
+    await ready(page, 1, r0);
+    assert.equal(await page.locator('#alerts-cluster').inputValue(), String(c.id));
+    assert.equal(await row.count(), 1);
+    // The cluster page's header.
+    await page.goto(`${stack.url}/#/clusters/${c.id}/nodes`);
+    await page.waitForSelector('#cluster-alerts');
+    assert.ok(Number(await page.getAttribute('#cluster-alerts', 'data-alerts')) >= 1, 'cluster header badge');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('Ack from the alerts page marks the alert acknowledged, also in the history', async () => {
+    const c = cluster();
+    const { page, context, errors } = await open(`#/alerts?cluster=${c.id}`);
+    await ready(page);
+    const row = page.locator('#alerts-table tr[data-rule="be_down"]');
+    assert.equal(await row.count(), 1, 'be_down still firing');
+    const loads = Number(await page.getAttribute('.page-body', 'data-loads'));
+    await row.locator('[data-action="ack"]').click();
+    await ready(page, loads + 1);
+    assert.equal(await row.getAttribute('data-acked'), 'true');
+    assert.match(await row.locator('.acked-mark').innerText(), /acked by/);
+    assert.equal(await row.locator('[data-action="ack"]').count(), 0, 'no second ack');
+    const [a] = await alertsOf(c, 'be_down');
+    assert.ok(a.acked_at, 'the API has it acknowledged');
+    // The history shows the firing and the acknowledgement.
+    const r0 = await rendered(page);
+    await page.click('[data-tab="history"]');
+    await ready(page, 1, r0);
+    for (const ev of ['firing', 'acknowledged']) assert.ok(await page.locator(`#history-table tr[data-rule="be_down"][data-event="${ev}"][data-alert="${a.id}"]`).count(), `${ev} in the history`);
+    await shot(page, '15-alerts-history');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('Silence… from an alert, prefilled; the alert shows silenced and the silence is listed, then ended', async () => {
+    const c = cluster();
+    const be = await firstBe(c);
+    try {
+      const { page, context, errors } = await open(`#/alerts?cluster=${c.id}`);
+      await ready(page);
+      const row = page.locator('#alerts-table tr[data-rule="be_down"]');
+      assert.equal(await row.count(), 1);
+      const subject = await row.getAttribute('data-subject');
+      await row.locator('[data-action="silence"]').click();
+      const form = page.locator('#silence-box form');
+      await form.waitFor();
+      assert.equal(await form.locator('select[name=cluster_id]').inputValue(), String(c.id));
+      assert.equal(await form.locator('select[name=rule_id]').inputValue(), 'be_down');
+      assert.equal(await form.locator('input[name=subject]').inputValue(), subject);
+      await form.locator('select[name=duration]').selectOption('3600');
+      await form.locator('input[name=comment]').fill('e2e: replacing the disk');
+      const loads = Number(await page.getAttribute('.page-body', 'data-loads'));
+      await form.locator('[data-action="create-silence"]').click();
+      await ready(page, loads + 1);
+      assert.equal(await row.getAttribute('data-silenced'), 'true');
+      assert.equal(await row.locator('.silenced-mark').count(), 1);
+      // The Silences tab lists it, active, for about an hour.
+      let r0 = await rendered(page);
+      await page.click('[data-tab="silences"]');
+      await ready(page, 1, r0);
+      const s = page.locator('#silences-table tr[data-rule="be_down"]', { hasText: 'e2e: replacing the disk' });
+      assert.equal(await s.count(), 1);
+      assert.equal(await s.getAttribute('data-state'), 'active');
+      assert.ok((await s.innerText()).includes(subject));
+      await shot(page, '16-alerts-silences');
+      // End it.
+      r0 = await rendered(page);
+      await s.locator('[data-action="end"]').click();
+      await ready(page, 1, r0);
+      assert.equal(await s.count(), 0);
+      assert.equal(await page.locator('.flash .ok').count(), 1);
+      assert.equal((await alertsOf(c, 'be_down'))[0]?.silenced, false);
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      await fetch(`${c.control}/nodes/${be.id}/start`, { method: 'POST' });
+    }
+    // Back up: the alert resolves and the receiver hears that too.
+    await until('the resolved notification', () => notified('resolved', 'be_down'), 60_000, 200);
+    assert.equal((await alertsOf(c, 'be_down')).length, 0);
+  });
+
+  test('rules: a built-in threshold edited in place persists; a user rule is added and deleted', async () => {
+    const { page, context, errors } = await open('#/alerts?tab=rules');
+    await ready(page);
+    const row = page.locator('#rules-table tr[data-rule="be_cpu_high"]');
+    assert.equal(await row.getAttribute('data-builtin'), 'true');
+    const old = Number(await row.locator('input[name=threshold]').inputValue());
+    const next = old === 93.5 ? 94.5 : 93.5;
+    await row.locator('input[name=threshold]').fill(String(next));
+    await row.locator('[data-action="save"]').click();
+    await row.locator('[data-saved]').waitFor();
+    await page.reload();
+    await ready(page);
+    assert.equal(Number(await row.locator('input[name=threshold]').inputValue()), next, 'threshold kept over a reload');
+    const rules = (await (await fetch(`${stack.api}/api/v1/alert-rules`)).json()).rules;
+    assert.equal(rules.find((r) => r.id === 'be_cpu_high').threshold, next);
+    // Deleting a built-in rule is not offered.
+    assert.equal(await row.locator('[data-action="delete"]').count(), 0);
+    // A user rule on a node metric.
+    const form = page.locator('#rule-form');
+    await form.locator('input[name=name]').fill('e2e heap');
+    await form.locator('select[name=scope]').selectOption('node');
+    const metrics = await form.locator('select[name=metric] option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(metrics.length > 0, 'node metrics offered');
+    await form.locator('select[name=metric]').selectOption(metrics[0]);
+    await form.locator('select[name=op]').selectOption('>');
+    await form.locator('input[name=threshold]').fill('1000000000000');
+    let r0 = await rendered(page);
+    await page.click('#rule-save');
+    await ready(page, 1, r0);
+    const user = page.locator('#rules-table tr[data-builtin="false"][data-name="e2e heap"]');
+    assert.equal(await user.count(), 1);
+    assert.match(await user.getAttribute('data-rule'), /^user:\d+$/);
+    await shot(page, '17-alerts-rules');
+    page.once('dialog', (d) => d.accept());
+    r0 = await rendered(page);
+    await user.locator('[data-action="delete"]').click();
+    await ready(page, 1, r0);
+    assert.equal(await user.count(), 0);
+    // Put the threshold back for whatever runs next.
+    await fetch(`${stack.api}/api/v1/alert-rules/be_cpu_high`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ threshold: old }) });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the alerts page in Chinese and dark', async () => {
+    const { page, context, errors } = await open('#/alerts', { locale: 'zh-CN', colorScheme: 'dark' });
+    await ready(page);
+    assert.equal((await page.locator('[data-tab="firing"]').innerText()).trim(), '触发中与待定');
+    assert.equal((await page.locator('#nav-alerts').innerText()).split(/\s/)[0], '告警');
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+    await shot(page, '18-alerts-zh-dark');
+    for (const tab of ['history', 'rules', 'silences', 'channels']) {
+      const r0 = await rendered(page);
+      await page.click(`[data-tab="${tab}"]`);
+      await ready(page, 1, r0);
+    }
+    assert.match(await page.locator('#channel-list h3').innerText(), /通知渠道/);
+    await shot(page, '19-alerts-channels-zh-dark');
     assert.deepEqual(errors, []);
     await context.close();
   });

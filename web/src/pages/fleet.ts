@@ -7,7 +7,7 @@ import { t } from '../i18n';
 import type { Ctx } from '../main';
 import { refreshSecs } from '../range';
 import { href, navigate } from '../route';
-import { aliveOf, errorBox, healthBadge, loading, outcomeBadge, sortableTable, usageBar, type Col } from '../widgets';
+import { alertsBadge, aliveOf, errorBox, healthBadge, loading, outcomeBadge, sortableTable, usageBar, type Col } from '../widgets';
 
 const HEALTH_ORDER = { critical: 0, warning: 1, unknown: 2, ok: 3 };
 
@@ -62,14 +62,10 @@ export async function fleetPage(ctx: Ctx): Promise<void> {
         cls: 'num',
       },
       {
-        // Alerts arrive with issue 6; until then alerts_firing is null and the badge shows a dash.
         key: 'alerts',
         label: t('fleet.alerts'),
         value: (c) => c.alerts_firing,
-        cell: (c) =>
-          c.alerts_firing == null
-            ? h('span', { class: 'badge alerts-none', title: t('fleet.alerts.pending'), 'data-alerts': '' }, DASH)
-            : h('span', { class: 'badge ' + (c.alerts_firing > 0 ? 'alerts-firing' : 'alerts-zero'), 'data-alerts': String(c.alerts_firing) }, String(c.alerts_firing)),
+        cell: (c) => alertsBadge(c.alerts_firing, c.id),
         cls: 'num',
       },
       {

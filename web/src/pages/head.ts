@@ -1,14 +1,14 @@
 // The head of every per-cluster page: name, health, version, last collection, the tabs, and
 // (on the chart pages) the time-range picker.
 
-import { api, type ClusterRecord, type FleetCluster } from '../api';
+import { api, type Alert, type ClusterRecord, type FleetCluster } from '../api';
 import { append, h } from '../dom';
 import { ago } from '../format';
 import { t } from '../i18n';
 import type { Ctx } from '../main';
 import { rangeBar } from '../range';
 import { href } from '../route';
-import { healthBadge, outcomeBadge } from '../widgets';
+import { alertsBadge, healthBadge, outcomeBadge } from '../widgets';
 
 export type Tab = 'overview' | 'nodes' | 'queries';
 
@@ -28,15 +28,17 @@ export function clusterHead(ctx: Ctx, id: string, tab: Tab, onRefresh: (() => vo
     ).map(([k, path, label]) => h('a', { href: href(path) + (k === 'queries' ? '' : keep), class: tab === k ? 'active' : null, 'data-tab': k }, label)),
   );
   void (async () => {
-    const [rec, fleet] = await Promise.all([
+    const [rec, fleet, firing] = await Promise.all([
       api<ClusterRecord>(`/api/v1/clusters/${id}`, { signal: ctx.signal }),
       api<{ clusters: FleetCluster[] }>('/api/v1/fleet', { signal: ctx.signal }).catch(() => null),
+      api<{ alerts: Alert[] }>(`/api/v1/alerts?cluster_id=${encodeURIComponent(id)}&state=firing`, { signal: ctx.signal }).catch(() => null),
     ]);
     title.textContent = rec.name;
     document.title = `${rec.name} · starmon`;
     const f = fleet?.clusters.find((c) => c.id === rec.id);
     append(meta, [
       f ? healthBadge(f.health, f.reasons) : null,
+      h('span', { class: 'head-alerts' }, t('fleet.alerts'), ' ', alertsBadge(firing ? firing.alerts.length : null, rec.id, 'cluster-alerts')),
       h('span', { class: 'sub' }, `${rec.fe_host}:${rec.fe_query_port}`),
       f ? h('span', { class: 'sub' }, t('cluster.lastcollect'), ': ', outcomeBadge(f.outcome), ' ', ago(f.collected_at)) : null,
       f && f.reasons.length ? h('span', { class: 'reasons' }, f.reasons.join('; ')) : null,
