@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{blocking, now_ms, ApiResult, Ctx};
+use crate::alerts::rules::Severity;
 use crate::forecast::{self, DailyUsage, Forecast, HIGH_WATERMARK};
 use crate::model::{CollectionStatus, Outcome, Snapshot};
 use crate::store::{Store, StoreError};
@@ -139,10 +140,13 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
     let forecasts = ctx.forecasts.clone();
     let interval_ms = (ctx.collector.interval_secs as i64).saturating_mul(1000);
     let (rows, firing) = blocking(move || {
-        let mut firing: HashMap<i64, i64> = HashMap::new();
+        // Per cluster: firing alerts and the worst severity among them.
+        let mut firing: HashMap<i64, (i64, Severity)> = HashMap::new();
         for a in store.active_alerts(None)? {
             if a.state == crate::store::alerts::AlertState::Firing {
-                *firing.entry(a.cluster_id).or_default() += 1;
+                let e = firing.entry(a.cluster_id).or_insert((0, Severity::Info));
+                e.0 += 1;
+                e.1 = e.1.max(a.severity);
             }
         }
         let mut out = Vec::new();
@@ -165,7 +169,19 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
             let stale = status
                 .as_ref()
                 .is_some_and(|s| now - s.collected_at > 3 * interval_ms);
-            let (health, reasons) = health(snap.as_ref(), status.as_ref(), days_until_90, stale);
+            let (mut health, mut reasons) =
+                health(snap.as_ref(), status.as_ref(), days_until_90, stale);
+            let (alerts_firing, worst) = firing.get(&c.id).copied().unwrap_or((0, Severity::Info));
+            // A firing alert says something is wrong even where the snapshot does not show it.
+            let from_alerts = match worst {
+                Severity::Critical => Health::Critical,
+                Severity::Warning => Health::Warning,
+                Severity::Info => Health::Ok,
+            };
+            if alerts_firing > 0 && from_alerts > Health::Ok {
+                health = health.max(from_alerts);
+                reasons.push("alerts_firing");
+            }
             let s = snap.unwrap_or_default();
             let error_rate = match (s.query_error, s.interval_secs) {
                 (Some(e), Some(i)) if i > 0.0 => Some(e as f64 / i),
@@ -189,7 +205,7 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
                 "max_disk_used_pct": s.max_disk_used_pct,
                 "days_until_90": days_until_90,
                 "date_90": date_90.map(|d| d.format("%Y-%m-%d").to_string()),
-                "alerts_firing": firing.get(&c.id).copied().unwrap_or(0),
+                "alerts_firing": alerts_firing,
             })
         })
         .collect();

@@ -245,7 +245,7 @@ fn fleet_item() -> Value {
     item["properties"]["reasons"] = json!({"type": "array", "items": {"type": "string", "enum": [
         "no_data", "collection_failed", "collection_partial", "collection_stale", "no_fe_majority",
         "fe_dead", "no_be_alive", "be_dead", "cn_dead", "disk_over_95", "disk_over_90",
-        "disk_90_within_7_days"]}});
+        "disk_90_within_7_days", "alerts_firing"]}});
     item["properties"]["outcome"] =
         json!({"type": "string", "enum": ["ok", "partial", "failed"], "nullable": true});
     item["properties"]["errors"] = json!({"type": "integer"});
