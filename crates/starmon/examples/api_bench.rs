@@ -37,6 +37,7 @@ use serde_json::Value;
 use starmon::model::{
     CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample, Outcome, Snapshot, SourceError,
 };
+use starmon::secretbox::key_path;
 use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
 
@@ -555,8 +556,9 @@ fn meta_path(cache: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// The database file, its WAL and shared memory, and the key of its encrypted passwords.
 fn remove_db(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", ".key"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(p));
@@ -585,8 +587,11 @@ fn template_usable(args: &Args, sims: &[SimCluster]) -> anyhow::Result<bool> {
         let Some(rec) = store.cluster_by_name(&s.name)? else {
             return Ok(false);
         };
+        // An error here (e.g. a lost key file) also means: build a new one.
         let same = store
-            .cluster_password(rec.id)?
+            .cluster_password(rec.id)
+            .ok()
+            .flatten()
             .is_some_and(|p| p.expose_secret() == s.password);
         if !same {
             return Ok(false);
@@ -693,6 +698,7 @@ fn build_template(args: &Args, sims: &[SimCluster]) -> anyhow::Result<()> {
     drop(conn);
     remove_db(&args.cache);
     std::fs::rename(&building, &args.cache)?;
+    std::fs::rename(key_path(&building), key_path(&args.cache))?;
     remove_db(&building);
     let meta = TemplateMeta {
         clusters: args.clusters,
@@ -711,6 +717,8 @@ fn build_template(args: &Args, sims: &[SimCluster]) -> anyhow::Result<()> {
 fn prepare_run_db(args: &Args, sims: &[SimCluster], db: &Path) -> anyhow::Result<Vec<i64>> {
     let started = Instant::now();
     std::fs::copy(&args.cache, db).context("copying the template")?;
+    // The passwords are encrypted with the template's key (copy keeps its 0600 mode).
+    std::fs::copy(key_path(&args.cache), key_path(db)).context("copying the key file")?;
     let copied = started.elapsed().as_secs_f64();
     let mut conn = Connection::open(db)?;
     conn.pragma_update(None, "synchronous", "OFF")?;
@@ -745,6 +753,22 @@ fn prepare_run_db(args: &Args, sims: &[SimCluster], db: &Path) -> anyhow::Result
     let store = SqliteStore::open(db)?;
     let rolled = store.rollup_daily(chrono_tz::UTC, end - 2 * STEP_MS)?;
     let removed = store.enforce_retention(chrono_tz::UTC, now_ms(), args.days * DAY_MS, 30)?;
+    // The storage part of a history request alone, in process: reading every detail row of the
+    // range as the handler does, before any downsampling or JSON.
+    let mut read_ms = Vec::new();
+    let mut rows = 0;
+    for i in 0..20 {
+        let c = ids[(i * 37) % ids.len()];
+        let t0 = Instant::now();
+        let to = now_ms();
+        rows = store.snapshots(c, to - args.days * DAY_MS, to)?.len();
+        read_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "Store::snapshots over {} days ({rows} rows), in process: {}",
+        args.days,
+        summary(read_ms)
+    );
     drop(store);
     println!(
         "run database: copied in {copied:.1} s, topped up {topped} snapshots, {} new rollup days, retention removed {} snapshots; ready in {:.1} s",
@@ -935,8 +959,9 @@ struct LoadPlan {
 }
 
 /// Open loop: request i is sent at start + i / rps whatever the answers before it did.
-/// Returns the samples and the largest delay of a send behind its schedule.
-async fn load_phase(client: reqwest::Client, plan: LoadPlan) -> (Vec<Sample>, f64) {
+/// Returns the samples, the largest delay of a send behind its schedule, and the seconds spent
+/// sending (the answers may come in later).
+async fn load_phase(client: reqwest::Client, plan: LoadPlan) -> (Vec<Sample>, f64, f64) {
     let LoadPlan {
         base,
         ids,
@@ -995,12 +1020,13 @@ async fn load_phase(client: reqwest::Client, plan: LoadPlan) -> (Vec<Sample>, f6
             }
         }
     }
+    let sent_secs = start.elapsed().as_secs_f64();
     while let Some(r) = tasks.join_next().await {
         if let Ok(s) = r {
             samples.push(s);
         }
     }
-    (samples, max_lag)
+    (samples, max_lag, sent_secs)
 }
 
 /// `starmon_overview_requests_total` by result, from serve's own metrics.
@@ -1199,6 +1225,14 @@ fn main() -> anyhow::Result<()> {
             if let Ok((_, 200, _)) = get(&client, &format!("{base}/healthz")).await {
                 return Ok(());
             }
+            // An exited serve (e.g. a database from a newer build) says why in its log.
+            if let Ok(Some(status)) = serve.child.try_wait() {
+                let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
+                bail!(
+                    "starmon serve exited ({status}): {}",
+                    log.lines().last().unwrap_or("")
+                );
+            }
             if Instant::now() > deadline {
                 bail!("serve did not answer /healthz within 60 s");
             }
@@ -1230,9 +1264,14 @@ fn main() -> anyhow::Result<()> {
         first - serve_started_ms
     );
 
-    // Quiet: cycle 0 (warm-up: new connections, no rates yet) and the quiet cycles.
+    // Each cycle's collections start at its boundary and take a second or two; a phase runs
+    // from 2 s before the boundary of its first cycle to 2 s before the one after its last.
+    // Quiet: cycle 0 (warm-up: new connections, no rates yet), then the quiet cycles.
+    let lead = 2_000;
     let quiet_end = args.quiet_cycles as i64 + 1;
-    sleep_until_ms(boundary(quiet_end));
+    sleep_until_ms(boundary(1) - lead);
+    let cpu_quiet_start = proc_stat(pid).0;
+    sleep_until_ms(boundary(quiet_end) - lead);
     let cpu_quiet_end = proc_stat(pid).0;
 
     // Sequential phase.
@@ -1255,18 +1294,18 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let overview = rt.block_on(overview_phase(&client, &base, &ov_ids, args.overview_secs));
     let seq_end = now_ms();
+    let cpu_seq_end = proc_stat(pid).0;
 
-    // Load: from 2 s before a cycle boundary to the end of the last load cycle, so every
-    // collection of those cycles starts under load.
-    let load_first = (seq_end + 2_000 - first).div_euclid(cycle_ms) + 1;
+    // Load: every collection of cycles load_first..=load_last starts under load.
+    let load_first = (seq_end + lead - first).div_euclid(cycle_ms) + 1;
     let load_last = load_first + args.load_cycles as i64 - 1;
-    sleep_until_ms(boundary(load_first) - 2_000);
+    sleep_until_ms(boundary(load_first) - lead);
     let ov_before = rt.block_on(overview_counters(&client, &base));
     let cpu_load_start = proc_stat(pid).0;
     let load_start = now_ms();
-    let load_secs = (boundary(load_last + 1) - load_start) as f64 / 1000.0;
+    let load_secs = (boundary(load_last + 1) - lead - load_start) as f64 / 1000.0;
     let hot: Vec<i64> = ids.iter().take(args.overview_hot.max(1)).copied().collect();
-    let (samples, max_lag) = rt.block_on(load_phase(
+    let (samples, max_lag, sent_secs) = rt.block_on(load_phase(
         client.clone(),
         LoadPlan {
             base: base.clone(),
@@ -1291,7 +1330,8 @@ fn main() -> anyhow::Result<()> {
 
     // ---- Report.
     let statuses = read_statuses(&db, serve_started_ms)?;
-    let cycle_of = |at: i64| (at - first).div_euclid(cycle_ms);
+    // Centred on the boundaries: a tick may fire a millisecond early.
+    let cycle_of = |at: i64| (at - first + cycle_ms / 2).div_euclid(cycle_ms);
     let mut by_cycle: BTreeMap<i64, (HashSet<i64>, usize, usize)> = BTreeMap::new();
     for s in &statuses {
         let e = by_cycle.entry(cycle_of(s.at)).or_default();
@@ -1304,8 +1344,9 @@ fn main() -> anyhow::Result<()> {
         c if c < quiet_end => "quiet",
         c if (load_first..=load_last).contains(&c) => "load",
         c if c > load_last => "after",
-        // Between the quiet and the load cycles: busy if the sequential requests overlapped it.
-        c if boundary(c) < seq_end && boundary(c + 1) > seq_start => "sequential",
+        // Between the quiet and the load cycles: busy if its collections (the first seconds
+        // after the boundary) overlapped the sequential requests.
+        c if boundary(c) < seq_end && boundary(c) + lead > seq_start => "sequential",
         _ => "idle",
     };
     let mut durations: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
@@ -1319,7 +1360,8 @@ fn main() -> anyhow::Result<()> {
     let mut last_at: HashMap<i64, i64> = HashMap::new();
     let mut max_gap_load = 0i64;
     for s in &statuses {
-        if (load_first..=load_last).contains(&cycle_of(s.at)) {
+        // From the cycle before, so a cycle missed at the start of the load shows as a gap.
+        if (load_first - 1..=load_last).contains(&cycle_of(s.at)) {
             if let Some(prev) = last_at.insert(s.cluster, s.at) {
                 max_gap_load = max_gap_load.max(s.at - prev);
             }
@@ -1364,7 +1406,7 @@ fn main() -> anyhow::Result<()> {
     );
 
     println!(
-        "-- load phase: open loop at {} requests/s for {:.1} s (cycles {}–{}), mix {}; /overview over {} clusters; latency from the scheduled send time",
+        "-- load phase: open loop at {} requests/s, sending for {sent_secs:.1} s, last answer after {:.1} s (cycles {}–{}), mix {}; /overview over {} clusters; latency from the scheduled send time, client timeout 30 s",
         args.rps,
         (load_end - load_start) as f64 / 1000.0,
         load_first,
@@ -1385,18 +1427,19 @@ fn main() -> anyhow::Result<()> {
         "all         {}  errors {}  (achieved {:.1} requests/s, max send lag {:.1} ms)",
         summary(samples.iter().map(|s| s.latency_ms).collect()),
         samples.iter().filter(|s| !s.ok).count(),
-        samples.len() as f64 / ((load_end - load_start) as f64 / 1000.0),
+        samples.len() as f64 / sent_secs.max(1e-9),
         max_lag
     );
     let delta = |key: &str| {
         ov_after.get(key).copied().unwrap_or(0.0) - ov_before.get(key).copied().unwrap_or(0.0)
     };
     println!(
-        "overview cache under load (serve's counters): {:?}",
+        "overview cache under load (serve's starmon_overview_requests_total): {}",
         ov_after
             .keys()
-            .map(|k| format!("{k}: {}", delta(k)))
+            .map(|k| format!("{} {}", k.replace('"', ""), delta(k)))
             .collect::<Vec<_>>()
+            .join(", ")
     );
 
     println!("-- collector (collection_status rows written during the run)");
@@ -1409,14 +1452,18 @@ fn main() -> anyhow::Result<()> {
             ok
         );
     }
-    let load_complete = (load_first..=load_last).all(|c| {
-        by_cycle
-            .get(&c)
-            .is_some_and(|(cl, _, _)| cl.len() == args.clusters)
-    });
+    let complete = |cycles: std::ops::RangeInclusive<i64>| {
+        cycles.into_iter().all(|c| {
+            by_cycle
+                .get(&c)
+                .is_some_and(|(cl, _, _)| cl.len() == args.clusters)
+        })
+    };
+    let yes = |b: bool| if b { "yes" } else { "NO" };
     println!(
-        "every cluster in every load cycle: {}; longest gap between two collections of a cluster under load: {:.1} s",
-        if load_complete { "yes" } else { "NO" },
+        "every cluster in every load cycle: {}; in every cycle 0–{load_last}: {}; longest gap between two collections of a cluster under load: {:.1} s",
+        yes(complete(load_first..=load_last)),
+        yes(complete(0..=load_last)),
         max_gap_load as f64 / 1000.0
     );
     for phase in ["warm-up", "quiet", "sequential", "load"] {
@@ -1424,16 +1471,23 @@ fn main() -> anyhow::Result<()> {
             println!("duration {:<10} {}", phase, summary(d.clone()));
         }
     }
-    let quiet_secs = (boundary(quiet_end) - boundary(1)) as f64 / 1000.0;
-    let load_wall = (load_end - load_start) as f64 / 1000.0;
+    // CPU per phase as a share of one core.
+    let share = |cpu: f64, from_ms: i64, to_ms: i64| {
+        let secs = (to_ms - from_ms) as f64 / 1000.0;
+        format!(
+            "{cpu:.1} s over {secs:.0} s = {:.1} %",
+            100.0 * cpu / secs.max(1e-9)
+        )
+    };
     println!(
-        "starmon CPU: {:.1} s total; load phase {:.1} s over {:.0} s = {:.0} % of one core; quiet+warm-up {:.1} s (quiet cycles ~{:.0} s)",
-        cpu_total,
-        cpu_load_end - cpu_load_start,
-        load_wall,
-        100.0 * (cpu_load_end - cpu_load_start) / load_wall.max(1e-9),
-        cpu_quiet_end,
-        quiet_secs
+        "starmon CPU: {cpu_total:.1} s in all (start-up and warm-up {cpu_quiet_start:.1} s); quiet {}; sequential {}; load {}",
+        share(
+            cpu_quiet_end - cpu_quiet_start,
+            boundary(1) - lead,
+            boundary(quiet_end) - lead
+        ),
+        share(cpu_seq_end - cpu_quiet_end, seq_start, seq_end),
+        share(cpu_load_end - cpu_load_start, load_start, load_end) + " (until the last answer)",
     );
     println!(
         "starmon RSS: peak sampled {} MiB, VmHWM {} MiB",
