@@ -26,7 +26,7 @@ use crate::config::CollectorConfig;
 use crate::forecast::{self, DailyUsage, FLOOD_STAGE, HIGH_WATERMARK};
 use crate::model::{ClusterRecord, NodeSample, Snapshot};
 use crate::starrocks::client::Http;
-use crate::store::{DailySnapshot, Store, StoreError};
+use crate::store::{Agg, Buckets, DailySnapshot, Store, StoreError};
 use crate::telemetry::Telemetry;
 pub use live::{LiveService, OVERVIEW_TTL};
 
@@ -296,8 +296,10 @@ fn numeric_names<T: serde::Serialize + Default>(skip: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// One bucket of one metric: (min, sum, max, count) of its known values.
-type Agg = (f64, f64, f64, u32);
+/// The measured fields of a node sample (its identity — kind, liveness, role — is not a series).
+pub(crate) fn node_metric_names() -> Vec<String> {
+    numeric_names::<NodeSample>(&["kind", "alive", "role"])
+}
 
 /// What a history request asks for: which metrics, over which range, in buckets of `step_ms`.
 struct HistoryQuery {
@@ -368,38 +370,44 @@ fn history_query(q: &HashMap<String, String>, known: &[String]) -> Result<Histor
     })
 }
 
-/// Per metric, one point per bucket with the min, avg and max of the values known in it.
-fn downsample(
-    hq: &HistoryQuery,
-    rows: impl Iterator<Item = (i64, serde_json::Map<String, Value>)>,
-) -> Value {
+/// Per metric, one point per bucket with the min, avg and max of the values known in it: the
+/// buckets the database computed, merged with single points (daily rollups) that fall in the same
+/// buckets.
+fn downsample(hq: &HistoryQuery, buckets: Buckets, points: Vec<(i64, Vec<Option<f64>>)>) -> Value {
     let step = hq.step_ms as i64;
-    let mut buckets: BTreeMap<i64, HashMap<&str, Agg>> = BTreeMap::new();
-    for (t, f) in rows {
-        let slot = buckets
+    let mut merged: BTreeMap<i64, Vec<Option<Agg>>> = buckets.into_iter().collect();
+    for (t, values) in points {
+        let slot = merged
             .entry(hq.from + ((t - hq.from) / step) * step)
-            .or_default();
-        for n in &hq.names {
-            if let Some(v) = f.get(n).and_then(Value::as_f64) {
-                let e =
-                    slot.entry(n.as_str())
-                        .or_insert((f64::INFINITY, 0.0, f64::NEG_INFINITY, 0));
-                e.0 = e.0.min(v);
-                e.1 += v;
-                e.2 = e.2.max(v);
-                e.3 += 1;
-            }
+            .or_insert_with(|| vec![None; hq.names.len()]);
+        for (agg, v) in slot.iter_mut().zip(values) {
+            let Some(v) = v else { continue };
+            *agg = Some(match *agg {
+                None => Agg {
+                    min: v,
+                    sum: v,
+                    max: v,
+                    count: 1,
+                },
+                Some(a) => Agg {
+                    min: a.min.min(v),
+                    sum: a.sum + v,
+                    max: a.max.max(v),
+                    count: a.count + 1,
+                },
+            });
         }
     }
     let series: serde_json::Map<String, Value> = hq
         .names
         .iter()
-        .map(|n| {
-            let pts: Vec<Value> = buckets
+        .enumerate()
+        .map(|(i, n)| {
+            let pts: Vec<Value> = merged
                 .iter()
-                .map(|(t, m)| match m.get(n.as_str()) {
-                    Some((min, sum, max, count)) => {
-                        json!({"t": t, "min": min, "avg": sum / f64::from(*count), "max": max})
+                .map(|(t, aggs)| match aggs.get(i).copied().flatten() {
+                    Some(a) => {
+                        json!({"t": t, "min": a.min, "avg": a.sum / a.count as f64, "max": a.max})
                     }
                     // Collected, but this metric was unknown then: a null point, not a made-up one.
                     None => json!({"t": t, "min": null, "avg": null, "max": null}),
@@ -441,7 +449,8 @@ async fn metrics(
     let store = ctx.store.clone();
     let (from, to, tz) = (hq.from, hq.to, ctx.tz);
     let cutoff = now_ms() - ctx.detail_retention_ms;
-    let (days, rows, detail_from) = blocking(move || {
+    let (names, step) = (hq.names.clone(), hq.step_ms as i64);
+    let (days, buckets, detail_from) = blocking(move || {
         let mut days = Vec::new();
         let mut detail_from = from;
         if from < cutoff {
@@ -459,24 +468,22 @@ async fn metrics(
                 }
             }
         }
-        let rows = if detail_from < to {
-            store.snapshots(c.id, detail_from, to)?
+        let buckets = if detail_from < to {
+            store.snapshot_buckets(c.id, &names, detail_from, to, step)?
         } else {
             Vec::new()
         };
-        Ok((days, rows, detail_from))
+        Ok((days, buckets, detail_from))
     })
     .await?;
-    let daily_points = days.iter().map(|(start, d)| {
-        let m: serde_json::Map<String, Value> = hq
-            .names
-            .iter()
-            .filter_map(|n| Some((n.clone(), json!(daily_equivalent(d, n)?))))
-            .collect();
-        (*start, m)
-    });
-    let detail_points = rows.iter().map(|s| (s.collected_at, fields(s)));
-    let mut body = downsample(&hq, daily_points.chain(detail_points));
+    let daily_points = days
+        .iter()
+        .map(|(start, d)| {
+            let values = hq.names.iter().map(|n| daily_equivalent(d, n)).collect();
+            (*start, values)
+        })
+        .collect();
+    let mut body = downsample(&hq, buckets, daily_points);
     body["cluster_id"] = json!(c.id);
     body["detail_from"] = json!(detail_from);
     Ok(Json(body))
@@ -489,12 +496,14 @@ async fn node_metrics(
     Path((id, node)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
-    let hq = history_query(&q, &numeric_names::<NodeSample>(&[]))?;
+    let hq = history_query(&q, &node_metric_names())?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let (from, to, node_id) = (hq.from, hq.to, node.clone());
-    let rows = blocking(move || store.node_samples(c.id, &node_id, from, to)).await?;
-    let mut body = downsample(&hq, rows.iter().map(|(t, n)| (*t, fields(n))));
+    let (names, step) = (hq.names.clone(), hq.step_ms as i64);
+    let buckets =
+        blocking(move || store.node_buckets(c.id, &node_id, &names, from, to, step)).await?;
+    let mut body = downsample(&hq, buckets, Vec::new());
     body["cluster_id"] = json!(c.id);
     body["node_id"] = json!(node);
     Ok(Json(body))

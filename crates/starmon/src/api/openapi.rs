@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::numeric_names;
-use crate::model::{NodeSample, Snapshot};
+use crate::model::Snapshot;
 
 fn nullable(t: &str) -> Value {
     json!({"type": t, "nullable": true})
@@ -475,7 +475,7 @@ pub fn document() -> Value {
 
 fn unprotected_document() -> Value {
     let snapshot_names = numeric_names::<Snapshot>(&["collected_at"]);
-    let node_names = numeric_names::<NodeSample>(&[]);
+    let node_names = super::node_metric_names();
     let cluster = json!({
         "type": "object",
         "additionalProperties": false,

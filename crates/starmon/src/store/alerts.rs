@@ -275,7 +275,7 @@ impl SqliteStore {
 
 impl AlertStore for SqliteStore {
     fn active_alerts(&self, cluster_id: Option<i64>) -> Result<Vec<ActiveAlert>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ALERT_COLUMNS} FROM alerts WHERE ?1 IS NULL OR cluster_id = ?1
              ORDER BY cluster_id, rule_id, subject"
@@ -289,7 +289,7 @@ impl AlertStore for SqliteStore {
     }
 
     fn alert_by_id(&self, id: i64) -> Result<Option<ActiveAlert>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt =
             conn.prepare_cached(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?1"))?;
         let mut rows = stmt.query([id])?;
@@ -437,7 +437,7 @@ impl AlertStore for SqliteStore {
         to_ms: i64,
         limit: u32,
     ) -> Result<Vec<AlertEvent>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, alert_id, rule_id, cluster_id, subject, event, severity, value, summary,
                     at, notified, detail
@@ -475,7 +475,7 @@ impl AlertStore for SqliteStore {
     }
 
     fn silences(&self, now_ms: Option<i64>) -> Result<Vec<Silence>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, cluster_id, rule_id, subject, starts_at, ends_at, comment, created_by,
                     created_at
@@ -531,7 +531,7 @@ impl AlertStore for SqliteStore {
     }
 
     fn rule_overrides(&self) -> Result<Vec<RuleOverride>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT rule_id, enabled, threshold, for_secs, severity FROM alert_rule_settings",
         )?;
@@ -573,7 +573,7 @@ impl AlertStore for SqliteStore {
     }
 
     fn user_rules(&self) -> Result<Vec<UserRule>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, name, cluster_id, scope, metric, op, threshold, for_secs, severity, enabled
              FROM alert_user_rules ORDER BY id",
@@ -655,7 +655,7 @@ impl AlertStore for SqliteStore {
 
     fn channels(&self) -> Result<Vec<StoredChannel>, StoreError> {
         let raw: Vec<ChannelRow> = {
-            let conn = self.conn();
+            let conn = self.read()?;
             let mut stmt = conn.prepare_cached(
                 "SELECT id, name, kind, url, secret, settings, min_severity, enabled, created_at
                  FROM alert_channels ORDER BY name",

@@ -35,6 +35,8 @@ pub enum StoreError {
     /// An argument the store cannot represent (e.g. a timestamp outside chrono's range).
     #[error("invalid argument: {0}")]
     Invalid(String),
+    #[error("database connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     /// The key of stored secrets cannot be read or created, or a secret cannot be sealed.
@@ -98,6 +100,19 @@ pub struct RetentionReport {
     pub daily_deleted: usize,
 }
 
+/// One bucket of a downsampled column: min, sum, max and count of the values known in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Agg {
+    pub min: f64,
+    pub sum: f64,
+    pub max: f64,
+    pub count: u64,
+}
+
+/// A downsampled series: per bucket start, one [`Agg`] per requested column (None when no row of
+/// the bucket knew it). Buckets without rows are absent.
+pub type Buckets = Vec<(i64, Vec<Option<Agg>>)>;
+
 /// The history store. Alert state lives beside it ([`alerts::AlertStore`]), in the same database.
 pub trait Store: alerts::AlertStore + Send + Sync + 'static {
     /// Fails with [`StoreError::Conflict`] when the name is taken.
@@ -142,6 +157,27 @@ pub trait Store: alerts::AlertStore + Send + Sync + 'static {
     ) -> Result<Vec<Snapshot>, StoreError>;
     /// The status of the latest collection.
     fn latest_status(&self, cluster_id: i64) -> Result<Option<CollectionStatus>, StoreError>;
+    /// Snapshot `columns` with from_ms <= collected_at < to_ms aggregated into buckets of
+    /// `step_ms` starting at `from_ms`, by the database. [`StoreError::Invalid`] for a column
+    /// that is not a numeric snapshot field.
+    fn snapshot_buckets(
+        &self,
+        cluster_id: i64,
+        columns: &[String],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Result<Buckets, StoreError>;
+    /// The same over one node's samples.
+    fn node_buckets(
+        &self,
+        cluster_id: i64,
+        node_id: &str,
+        columns: &[String],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Result<Buckets, StoreError>;
     /// Statuses with from_ms <= collected_at < to_ms, oldest first.
     fn statuses(
         &self,

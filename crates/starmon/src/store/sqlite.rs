@@ -18,8 +18,8 @@ use tracing::{debug, info, warn};
 use crate::secretbox::{self, SecretBox};
 
 use super::{
-    day_start_ms, local_date, DailySnapshot, NodeDiskDaily, RetentionReport, RollupReport, Store,
-    StoreError,
+    day_start_ms, local_date, Agg, Buckets, DailySnapshot, NodeDiskDaily, RetentionReport,
+    RollupReport, Store, StoreError,
 };
 use crate::model::{
     ClusterRecord, ClusterUpdate, CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample,
@@ -67,8 +67,16 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// one past burst.
 const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 
+/// Read connections: API reads run beside each other and beside the collector's writes (WAL lets
+/// readers and one writer work at once), instead of queueing on the one writing connection.
+const READERS: u32 = 4;
+
+type ReadPool = r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>;
+
 pub struct SqliteStore {
+    /// The only connection that writes.
     conn: Mutex<Connection>,
+    readers: ReadPool,
     path: PathBuf,
     /// Encrypts cluster passwords; its key is in [`secretbox::key_path`] of `path`.
     secrets: SecretBox,
@@ -102,8 +110,24 @@ impl SqliteStore {
         let key_existed = key.exists();
         let secrets = SecretBox::load_or_create(&key)?;
         encrypt_clear_passwords(&mut conn, &secrets, key_existed)?;
+        let manager = r2d2_sqlite::SqliteConnectionManager::file(path)
+            .with_flags(
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .with_init(|c| {
+                c.busy_timeout(BUSY_TIMEOUT)?;
+                c.set_prepared_statement_cache_capacity(64);
+                Ok(())
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .connection_timeout(BUSY_TIMEOUT)
+            .build(manager)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            readers,
             path: path.to_path_buf(),
             secrets,
         })
@@ -112,6 +136,13 @@ impl SqliteStore {
     /// The key that encrypts stored secrets (cluster passwords, channel URLs).
     pub(crate) fn secrets(&self) -> &SecretBox {
         &self.secrets
+    }
+
+    /// A read-only connection from the pool.
+    pub(crate) fn read(
+        &self,
+    ) -> Result<r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>, StoreError> {
+        Ok(self.readers.get()?)
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -485,7 +516,7 @@ impl SqliteStore {
         column: &str,
         key: rusqlite::types::Value,
     ) -> Result<Option<ClusterRecord>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {CLUSTER_COLUMNS} FROM clusters WHERE {column} = ?1"
         ))?;
@@ -494,6 +525,70 @@ impl SqliteStore {
             Some(row) => Ok(Some(decode_cluster(row)?)),
             None => Ok(None),
         }
+    }
+}
+
+impl SqliteStore {
+    /// `SELECT bucket, MIN(c), TOTAL(c), MAX(c), COUNT(c), … GROUP BY bucket` over `table`.
+    /// Column names are checked against `known` before they reach the SQL text.
+    #[allow(clippy::too_many_arguments)]
+    fn buckets(
+        &self,
+        table: &str,
+        known: &[&str],
+        node_id: Option<&str>,
+        cluster_id: i64,
+        columns: &[String],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Result<Buckets, StoreError> {
+        if step_ms <= 0 {
+            return Err(StoreError::Invalid(format!("bucket width {step_ms} ms")));
+        }
+        let mut select = String::new();
+        for c in columns {
+            if !known.contains(&c.as_str()) || c == "collected_at" {
+                return Err(StoreError::Invalid(format!("no numeric column {c:?}")));
+            }
+            select.push_str(&format!(", MIN({c}), TOTAL({c}), MAX({c}), COUNT({c})"));
+        }
+        let node_filter = if node_id.is_some() {
+            "AND node_id = ?5"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT ?2 + ((collected_at - ?2) / ?4) * ?4 AS bucket{select} FROM {table}
+             WHERE cluster_id = ?1 AND collected_at >= ?2 AND collected_at < ?3 {node_filter}
+             GROUP BY bucket ORDER BY bucket"
+        );
+        let conn = self.read()?;
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = match node_id {
+            Some(n) => stmt.query(params![cluster_id, from_ms, to_ms, step_ms, n])?,
+            None => stmt.query(params![cluster_id, from_ms, to_ms, step_ms])?,
+        };
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut aggs = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                let base = 1 + 4 * i;
+                let count: i64 = row.get(base + 3)?;
+                aggs.push(if count > 0 {
+                    Some(Agg {
+                        min: row.get(base)?,
+                        sum: row.get(base + 1)?,
+                        max: row.get(base + 2)?,
+                        count: count as u64,
+                    })
+                } else {
+                    None
+                });
+            }
+            out.push((row.get(0)?, aggs));
+        }
+        Ok(out)
     }
 }
 
@@ -530,7 +625,7 @@ impl Store for SqliteStore {
     }
 
     fn list_clusters(&self) -> Result<Vec<ClusterRecord>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {CLUSTER_COLUMNS} FROM clusters ORDER BY name"
         ))?;
@@ -551,7 +646,7 @@ impl Store for SqliteStore {
     }
 
     fn cluster_password(&self, cluster_id: i64) -> Result<Option<SecretString>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let password: Option<String> = conn
             .prepare_cached("SELECT password FROM clusters WHERE id = ?1")?
             .query_row([cluster_id], |r| r.get(0))
@@ -730,7 +825,7 @@ impl Store for SqliteStore {
     }
 
     fn latest_snapshot(&self, cluster_id: i64) -> Result<Option<Snapshot>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&SELECT_LATEST_SNAPSHOT)?;
         let mut rows = stmt.query([cluster_id])?;
         match rows.next()? {
@@ -740,7 +835,7 @@ impl Store for SqliteStore {
     }
 
     fn latest_usable_snapshot(&self, cluster_id: i64) -> Result<Option<Snapshot>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&SELECT_LATEST_USABLE_SNAPSHOT)?;
         let mut rows = stmt.query([cluster_id])?;
         match rows.next()? {
@@ -755,7 +850,7 @@ impl Store for SqliteStore {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<Snapshot>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&SELECT_SNAPSHOTS)?;
         let mut rows = stmt.query(params![cluster_id, from_ms, to_ms])?;
         let mut out = Vec::new();
@@ -765,13 +860,54 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn snapshot_buckets(
+        &self,
+        cluster_id: i64,
+        columns: &[String],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Result<Buckets, StoreError> {
+        self.buckets(
+            "metrics_snapshots",
+            SNAPSHOT_COLUMNS,
+            None,
+            cluster_id,
+            columns,
+            from_ms,
+            to_ms,
+            step_ms,
+        )
+    }
+
+    fn node_buckets(
+        &self,
+        cluster_id: i64,
+        node_id: &str,
+        columns: &[String],
+        from_ms: i64,
+        to_ms: i64,
+        step_ms: i64,
+    ) -> Result<Buckets, StoreError> {
+        self.buckets(
+            "node_samples",
+            NODE_COLUMNS,
+            Some(node_id),
+            cluster_id,
+            columns,
+            from_ms,
+            to_ms,
+            step_ms,
+        )
+    }
+
     fn statuses(
         &self,
         cluster_id: i64,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<CollectionStatus>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT collected_at, outcome, duration_ms, errors FROM collection_status
              WHERE cluster_id = ?1 AND collected_at >= ?2 AND collected_at < ?3
@@ -786,7 +922,7 @@ impl Store for SqliteStore {
     }
 
     fn latest_status(&self, cluster_id: i64) -> Result<Option<CollectionStatus>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT collected_at, outcome, duration_ms, errors FROM collection_status
              WHERE cluster_id = ?1 ORDER BY collected_at DESC LIMIT 1",
@@ -805,7 +941,7 @@ impl Store for SqliteStore {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<(i64, NodeSample)>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut out: Vec<(i64, NodeSample)> = Vec::new();
         {
             let mut stmt = conn.prepare_cached(&SELECT_NODES)?;
@@ -856,7 +992,7 @@ impl Store for SqliteStore {
     }
 
     fn latest_nodes(&self, cluster_id: i64) -> Result<Option<(i64, Vec<NodeSample>)>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let at: Option<i64> = conn
             .prepare_cached("SELECT MAX(collected_at) FROM node_samples WHERE cluster_id = ?1")?
             .query_row([cluster_id], |r| r.get(0))?;
@@ -955,7 +1091,7 @@ impl Store for SqliteStore {
         from_date: NaiveDate,
         to_date: NaiveDate,
     ) -> Result<Vec<DailySnapshot>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT snapshot_date, total_data_bytes, total_tablet_count, total_table_count,
                     total_database_count, daily_data_growth_bytes, daily_tablet_growth,
@@ -1001,7 +1137,7 @@ impl Store for SqliteStore {
         from_date: NaiveDate,
         to_date: NaiveDate,
     ) -> Result<Vec<NodeDiskDaily>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT snapshot_date, node_id, path, max_used_bytes, total_bytes
              FROM node_disk_daily
@@ -1917,6 +2053,51 @@ mod tests {
             .collect::<Result<_, _>>()
             .expect("rows");
         assert_eq!(table, SNAPSHOT_COLUMNS);
+    }
+
+    #[test]
+    fn buckets_are_aggregated_by_the_database_over_known_values_only() {
+        let (_dir, store) = open();
+        let id = add(&store, "c");
+        // qps 1..=6 every 10 s from t=0; p99 known on even seconds only.
+        for i in 0..6i64 {
+            let s = Snapshot {
+                collected_at: i * 10_000,
+                qps: Some((i + 1) as f64),
+                query_latency_p99: (i % 2 == 0).then_some(100.0 * (i + 1) as f64),
+                ..Snapshot::default()
+            };
+            write(&store, id, &s);
+        }
+        let cols = vec!["qps".to_string(), "query_latency_p99".to_string()];
+        // Buckets of 30 s from t=0, the range ending before the last sample.
+        let b = store
+            .snapshot_buckets(id, &cols, 0, 50_000, 30_000)
+            .expect("buckets");
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].0, 0);
+        let qps = b[0].1[0].expect("qps known");
+        assert_eq!((qps.min, qps.sum, qps.max, qps.count), (1.0, 6.0, 3.0, 3));
+        let p99 = b[0].1[1].expect("p99 known");
+        assert_eq!(
+            (p99.min, p99.sum, p99.max, p99.count),
+            (100.0, 400.0, 300.0, 2)
+        );
+        // The second bucket holds t=30 s and 40 s only (50 s is outside the range).
+        assert_eq!(b[1].0, 30_000);
+        assert_eq!(b[1].1[0].map(|a| a.count), Some(2));
+        assert_eq!(b[1].1[1].map(|a| a.sum), Some(500.0));
+        // A column nobody knew in a bucket is None, not zero.
+        let b = store
+            .snapshot_buckets(id, &["cpu_usage_pct".to_string()], 0, 60_000, 60_000)
+            .expect("buckets");
+        assert_eq!(b, vec![(0, vec![None])]);
+        for bad in ["qps; DROP TABLE clusters", "collected_at", "kind"] {
+            assert!(matches!(
+                store.snapshot_buckets(id, &[bad.to_string()], 0, 1, 1),
+                Err(StoreError::Invalid(_))
+            ));
+        }
     }
 
     #[test]
