@@ -9,9 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
-use super::rules::{self, Builtin, Input, Level, Settings, Severity, UserRule};
+use super::notify::{AlertStatus, Notification};
+use super::rules::{self, Builtin, Input, Level, Settings, UserRule};
 use crate::config::AlertsConfig;
 use crate::forecast::{self, DailyUsage, Forecast, HIGH_WATERMARK};
 use crate::model::{ClusterRecord, CollectionStatus, NodeSample, Outcome, Snapshot};
@@ -22,31 +21,6 @@ use crate::store::{Store, StoreError};
 const FORECAST_TTL: Duration = Duration::from_secs(600);
 /// How many of the latest statuses `collection_failing` may look at.
 const STATUS_LOOKBACK: usize = 20;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NoticeKind {
-    Firing,
-    Resolved,
-}
-
-/// A transition to tell the channels about.
-#[derive(Debug, Clone, Serialize)]
-pub struct Notice {
-    pub alert_id: i64,
-    pub kind: NoticeKind,
-    pub rule_id: String,
-    pub rule_name: String,
-    pub severity: Severity,
-    pub cluster_id: i64,
-    pub cluster_name: String,
-    pub subject: String,
-    pub value: Option<f64>,
-    pub threshold: Option<f64>,
-    pub summary: String,
-    pub started_at: i64,
-    pub resolved_at: Option<i64>,
-}
 
 /// A rule as the engine runs it.
 #[derive(Debug, Clone)]
@@ -198,7 +172,7 @@ impl Engine {
         snapshot: &Snapshot,
         nodes: &[NodeSample],
         status: &CollectionStatus,
-    ) -> Result<Vec<Notice>, StoreError> {
+    ) -> Result<Vec<Notification>, StoreError> {
         if !self.config.enabled {
             return Ok(Vec::new());
         }
@@ -230,10 +204,10 @@ impl Engine {
         let mut events = Vec::new();
         let mut notices = Vec::new();
         let notify = |a: &ActiveAlert,
-                      kind: NoticeKind,
+                      change: AlertStatus,
                       rule_name: &str,
                       events: &mut Vec<AlertEvent>,
-                      notices: &mut Vec<Notice>| {
+                      notices: &mut Vec<Notification>| {
             let silenced = silences
                 .iter()
                 .any(|s| s.matches(&a.rule_id, cluster.id, &a.subject, now));
@@ -243,9 +217,9 @@ impl Engine {
                 rule_id: a.rule_id.clone(),
                 cluster_id: cluster.id,
                 subject: a.subject.clone(),
-                event: match kind {
-                    NoticeKind::Firing => "firing",
-                    NoticeKind::Resolved => "resolved",
+                event: match change {
+                    AlertStatus::Firing => "firing",
+                    AlertStatus::Resolved => "resolved",
                 }
                 .into(),
                 severity: a.severity,
@@ -256,9 +230,9 @@ impl Engine {
                 detail: silenced.then(|| "silenced".to_string()),
             });
             if !silenced {
-                notices.push(Notice {
+                notices.push(Notification {
                     alert_id: a.id,
-                    kind,
+                    status: change,
                     rule_id: a.rule_id.clone(),
                     rule_name: rule_name.to_string(),
                     severity: a.severity,
@@ -269,7 +243,8 @@ impl Engine {
                     threshold: a.threshold,
                     summary: a.summary.clone(),
                     started_at: a.since,
-                    resolved_at: (kind == NoticeKind::Resolved).then_some(now),
+                    resolved_at: (change == AlertStatus::Resolved).then_some(now),
+                    dashboard_url: self.config.dashboard_url.clone(),
                 });
             }
         };
@@ -315,7 +290,7 @@ impl Engine {
                             updated_at: now,
                         };
                         if firing {
-                            notify(&a, NoticeKind::Firing, &name, &mut events, &mut notices);
+                            notify(&a, AlertStatus::Firing, &name, &mut events, &mut notices);
                         } else {
                             events.push(pending_event(&a));
                         }
@@ -335,7 +310,7 @@ impl Engine {
                                     a.fired_at = Some(now);
                                     notify(
                                         &a,
-                                        NoticeKind::Firing,
+                                        AlertStatus::Firing,
                                         &name,
                                         &mut events,
                                         &mut notices,
@@ -348,7 +323,7 @@ impl Engine {
                                 writes.push(AlertWrite::Remove(a.id));
                             }
                             (AlertState::Firing, Level::Clear) => {
-                                notify(&a, NoticeKind::Resolved, &name, &mut events, &mut notices);
+                                notify(&a, AlertStatus::Resolved, &name, &mut events, &mut notices);
                                 writes.push(AlertWrite::Remove(a.id));
                             }
                             (_, Level::Unknown) => {}
@@ -375,7 +350,7 @@ impl Engine {
                 .unwrap_or_else(|| a.rule_id.clone());
             a.updated_at = now;
             if a.state == AlertState::Firing {
-                notify(&a, NoticeKind::Resolved, &name, &mut events, &mut notices);
+                notify(&a, AlertStatus::Resolved, &name, &mut events, &mut notices);
             }
             writes.push(AlertWrite::Remove(a.id));
         }
@@ -471,7 +446,7 @@ mod tests {
     }
 
     /// Stores a collection 30 s after the previous one and evaluates it.
-    fn step(f: &mut Fixture, e: &Engine, node: NodeSample) -> Vec<Notice> {
+    fn step(f: &mut Fixture, e: &Engine, node: NodeSample) -> Vec<Notification> {
         f.t += 30_000;
         let snap = Snapshot {
             collected_at: f.t,
@@ -491,10 +466,10 @@ mod tests {
             .expect("evaluate")
     }
 
-    fn kinds(n: &[Notice], rule: &str) -> Vec<NoticeKind> {
+    fn kinds(n: &[Notification], rule: &str) -> Vec<AlertStatus> {
         n.iter()
             .filter(|n| n.rule_id == rule)
-            .map(|n| n.kind)
+            .map(|n| n.status)
             .collect()
     }
 
@@ -505,14 +480,14 @@ mod tests {
         assert!(kinds(&step(&mut f, &e, be(10.0, true)), "be_down").is_empty());
         assert_eq!(
             kinds(&step(&mut f, &e, be(10.0, false)), "be_down"),
-            [NoticeKind::Firing]
+            [AlertStatus::Firing]
         );
         // Still down: deduplicated, no second notification.
         assert!(kinds(&step(&mut f, &e, be(10.0, false)), "be_down").is_empty());
         assert_eq!(f.store.active_alerts(None).expect("active").len(), 1);
         assert_eq!(
             kinds(&step(&mut f, &e, be(10.0, true)), "be_down"),
-            [NoticeKind::Resolved]
+            [AlertStatus::Resolved]
         );
         assert!(f.store.active_alerts(None).expect("active").is_empty());
         let history: Vec<String> = f
@@ -542,11 +517,11 @@ mod tests {
         for cpu in [91.0, 89.0, 90.5, 88.0, 92.0, 87.0, 90.1, 86.0] {
             notices.extend(step(&mut f, &e, be(cpu, true)));
         }
-        assert_eq!(kinds(&notices, "be_cpu_high"), [NoticeKind::Firing]);
+        assert_eq!(kinds(&notices, "be_cpu_high"), [AlertStatus::Firing]);
         notices.extend(step(&mut f, &e, be(80.0, true)));
         assert_eq!(
             kinds(&notices, "be_cpu_high"),
-            [NoticeKind::Firing, NoticeKind::Resolved]
+            [AlertStatus::Firing, AlertStatus::Resolved]
         );
     }
 
@@ -566,7 +541,7 @@ mod tests {
         }
         assert!(kinds(&notices, "be_cpu_high").is_empty(), "{notices:?}");
         notices.extend(step(&mut f, &e, be(95.0, true)));
-        assert_eq!(kinds(&notices, "be_cpu_high"), [NoticeKind::Firing]);
+        assert_eq!(kinds(&notices, "be_cpu_high"), [AlertStatus::Firing]);
     }
 
     #[test]
@@ -600,7 +575,7 @@ mod tests {
         let e = engine(&f, AlertsConfig::default());
         assert_eq!(
             kinds(&step(&mut f, &e, be(10.0, false)), "be_down"),
-            [NoticeKind::Firing]
+            [AlertStatus::Firing]
         );
         f.store
             .put_rule_override(
@@ -614,7 +589,7 @@ mod tests {
             .expect("override");
         assert_eq!(
             kinds(&step(&mut f, &e, be(10.0, false)), "be_down"),
-            [NoticeKind::Resolved]
+            [AlertStatus::Resolved]
         );
         assert!(kinds(&step(&mut f, &e, be(10.0, false)), "be_down").is_empty());
     }

@@ -15,12 +15,9 @@ use crate::config::AlertsConfig;
 use crate::model::{ClusterRecord, CollectionStatus, NodeSample, Snapshot};
 use crate::store::alerts::StoredChannel;
 use crate::store::{Store, StoreError};
-use engine::{Engine, Notice, NoticeKind};
+use engine::Engine;
 pub use notify::redact_url;
-use notify::{
-    AlertStatus, Channel, ChannelKind, EmailSettings, Notification, Notifier, NotifierConfig,
-    SmtpSecurity,
-};
+use notify::{Channel, ChannelKind, EmailSettings, Notifier, NotifierConfig, SmtpSecurity};
 
 /// The e-mail settings of a channel as the API takes them (JSON) and the store keeps them
 /// (encrypted).
@@ -146,31 +143,9 @@ impl Alerting {
             .collect();
         let n = notices.len();
         for notice in notices {
-            self.notifier.send(&channels, self.notification(notice));
+            self.notifier.send(&channels, notice);
         }
         Ok(n)
-    }
-
-    fn notification(&self, n: Notice) -> Notification {
-        Notification {
-            alert_id: n.alert_id,
-            status: match n.kind {
-                NoticeKind::Firing => AlertStatus::Firing,
-                NoticeKind::Resolved => AlertStatus::Resolved,
-            },
-            rule_id: n.rule_id,
-            rule_name: n.rule_name,
-            severity: n.severity,
-            cluster_id: n.cluster_id,
-            cluster_name: n.cluster_name,
-            subject: n.subject,
-            value: n.value,
-            threshold: n.threshold,
-            summary: n.summary,
-            started_at: n.started_at,
-            resolved_at: n.resolved_at,
-            dashboard_url: self.engine.config().dashboard_url.clone(),
-        }
     }
 
     /// Sends a test notification to one channel now.

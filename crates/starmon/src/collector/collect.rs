@@ -935,18 +935,37 @@ impl ClusterCollector {
             .filter_map(|f| Some((f.ip.clone(), f.query_port?)))
             .filter(|ep| *ep != main_ep)
             .collect();
+        let complete = self
+            .on_other_fes(&others, "SHOW PROCESSLIST", errors, |r, _, id| {
+                total += count(r, id)
+            })
+            .await;
+        // A partial count would look like a quiet cluster: unknown instead.
+        complete.then_some(total)
+    }
+
+    /// Runs `sql` on each FE of `others` over a kept connection (opened when missing, dropped
+    /// when it fails), handing `each` the rows, the FE's `host:port` and our connection id on it.
+    /// Connections to FEs no longer in `others` are closed. False if any FE could not be asked.
+    async fn on_other_fes(
+        &mut self,
+        others: &[(String, u16)],
+        sql: &str,
+        errors: &mut Errors,
+        mut each: impl FnMut(&Rows, &str, u32),
+    ) -> bool {
         self.others
             .retain(|k, _| others.iter().any(|(h, p)| format!("{h}:{p}") == *k));
         let mut complete = true;
         for (host, port) in others {
             let key = format!("{host}:{port}");
             if !self.others.contains_key(&key) {
-                match self.connect(&host, port).await {
+                match self.connect(host, *port).await {
                     Ok(c) => {
                         self.others.insert(key.clone(), c);
                     }
                     Err(e) => {
-                        errors.add(format!("sql {key} SHOW PROCESSLIST"), e);
+                        errors.add(format!("sql {key} {sql}"), e);
                         complete = false;
                         continue;
                     }
@@ -956,17 +975,16 @@ impl ClusterCollector {
                 continue;
             };
             let id = conn.id();
-            match conn.query("SHOW PROCESSLIST").await {
-                Ok(r) => total += count(&r, id),
+            match conn.query(sql).await {
+                Ok(r) => each(&r, &key, id),
                 Err(e) => {
-                    errors.add(format!("sql {key} SHOW PROCESSLIST"), &e);
+                    errors.add(format!("sql {key} {sql}"), &e);
                     self.others.remove(&key);
                     complete = false;
                 }
             }
         }
-        // A partial count would look like a quiet cluster: unknown instead.
-        complete.then_some(total)
+        complete
     }
 
     async fn collect_sizes(

@@ -333,34 +333,11 @@ impl ClusterCollector {
             .filter(|ep| **ep != main_ep)
             .cloned()
             .collect();
-        let mut complete = true;
-        for (host, port) in others {
-            let key = format!("{host}:{port}");
-            if !self.others.contains_key(&key) {
-                match self.connect(&host, port).await {
-                    Ok(c) => {
-                        self.others.insert(key.clone(), c);
-                    }
-                    Err(e) => {
-                        errors.add(format!("sql {key} SHOW FULL PROCESSLIST"), e);
-                        complete = false;
-                        continue;
-                    }
-                }
-            }
-            let Some(conn) = self.others.get_mut(&key) else {
-                continue;
-            };
-            let id = conn.id();
-            match conn.query("SHOW FULL PROCESSLIST").await {
-                Ok(r) => running_from(&r, &key, id, &mut out),
-                Err(e) => {
-                    errors.add(format!("sql {key} SHOW FULL PROCESSLIST"), &e);
-                    self.others.remove(&key);
-                    complete = false;
-                }
-            }
-        }
+        let complete = self
+            .on_other_fes(&others, "SHOW FULL PROCESSLIST", errors, |r, key, id| {
+                running_from(r, key, id, &mut out)
+            })
+            .await;
         out.sort_by_key(|q| std::cmp::Reverse(q.seconds));
         complete.then_some(out)
     }
