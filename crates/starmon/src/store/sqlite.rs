@@ -71,8 +71,6 @@ const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 /// readers and one writer work at once), instead of queueing on the one writing connection.
 const READERS: u32 = 4;
 
-/// Bytes of the database each read connection maps into memory (address space, not RAM).
-const READ_MMAP_BYTES: i64 = 1 << 30;
 /// Page cache of each read connection, in KiB (negative: SQLite's unit for KiB).
 const READ_CACHE_KIB: i64 = -16 * 1024;
 
@@ -122,9 +120,8 @@ impl SqliteStore {
             )
             .with_init(|c| {
                 c.busy_timeout(BUSY_TIMEOUT)?;
-                // History reads scan thousands of rows: map the file instead of copying pages,
-                // and keep more of them.
-                c.pragma_update(None, "mmap_size", READ_MMAP_BYTES)?;
+                // History reads scan thousands of rows: keep more pages. (Mapping the file was
+                // as fast, but counts every page touched in the process's resident memory.)
                 c.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
                 c.set_prepared_statement_cache_capacity(64);
                 Ok(())
