@@ -462,3 +462,50 @@ async fn a_failing_receiver_is_retried_and_collection_keeps_its_pace() {
         "a {worst} ms gap between collections"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_hovering_at_the_threshold_does_not_flap() {
+    let e = env().await;
+    let r = Receiver::default();
+    let url = r.clone().start().await;
+    e.channel(&url).await;
+    e.wait_collected().await;
+    let fill = |pct: f64| {
+        e.control(
+            reqwest::Method::POST,
+            "/clusters/c0/nodes/be0/fill",
+            json!({"used_pct": pct}),
+        )
+    };
+    // Over 90 %, then back and forth around it (never under the 85.5 % that clears it), one
+    // collection at each level.
+    for pct in [91.0, 89.0, 90.8, 88.0, 91.5, 89.5, 90.2] {
+        fill(pct).await;
+        let t = now();
+        wait_until("a collection", 20, || e.collections(t, i64::MAX).len() >= 2).await;
+    }
+    let warnings = r.of("disk_path_warning");
+    assert!(!warnings.is_empty(), "the first crossing fires");
+    assert!(
+        warnings.iter().all(|(status, _)| status == "firing"),
+        "no resolved while hovering: {warnings:?}"
+    );
+    let paths: std::collections::BTreeSet<&String> = warnings.iter().map(|(_, s)| s).collect();
+    assert_eq!(
+        warnings.len(),
+        paths.len(),
+        "one firing per path: {warnings:?}"
+    );
+    // Clearly back under: resolved, once per path.
+    fill(70.0).await;
+    wait_until("the resolved notifications", 20, || {
+        r.of("disk_path_warning").len() == 2 * paths.len()
+    })
+    .await;
+    let t = now();
+    wait_until("two more collections", 20, || {
+        e.collections(t, i64::MAX).len() >= 2
+    })
+    .await;
+    assert_eq!(r.of("disk_path_warning").len(), 2 * paths.len());
+}
