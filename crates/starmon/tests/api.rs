@@ -727,3 +727,59 @@ async fn alert_rules_channels_and_silences_are_managed_over_the_api() {
     assert_eq!(code, 400);
     assert!(mentions(&body, "limit"));
 }
+
+/// Found by the API fuzzer: nulls in a PATCH were taken as "keep", and times before 1970 made
+/// dates no ISO reader accepts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patches_refuse_nulls_and_times_stay_within_writable_dates() {
+    use reqwest::Method;
+    use serde_json::json;
+    let s = server().await;
+    let api = format!("{}/api/v1", s.base);
+    for (url, body, field) in [
+        (
+            format!("{api}/alert-rules/be_cpu_high"),
+            json!({"enabled": null}),
+            "enabled",
+        ),
+        (
+            format!("{api}/clusters/{}", s.cluster),
+            json!({"name": null}),
+            "name",
+        ),
+    ] {
+        let (code, resp) = send(Method::PATCH, &url, body).await;
+        assert_eq!(code, 400, "{url}: {resp}");
+        assert!(mentions(&resp, field), "{resp}");
+    }
+    let (code, body) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "c", "kind": "slack", "url": "http://127.0.0.1:9/x"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    let (code, resp) = send(
+        Method::PATCH,
+        &format!("{api}/channels/{}", body["id"]),
+        json!({"url": null}),
+    )
+    .await;
+    assert_eq!(code, 400, "{resp}");
+    for url in [
+        format!("{api}/clusters/{}/kpis?at=-91625097600000", s.cluster),
+        format!(
+            "{api}/clusters/{}/metrics?names=qps&from=-5&to=10",
+            s.cluster
+        ),
+        format!("{api}/clusters/{}/status?to=253402300800000", s.cluster),
+    ] {
+        let (code, resp) = get(&url).await;
+        assert_eq!(code, 400, "{url}: {resp}");
+        assert!(mentions(&resp, "1970"), "{resp}");
+    }
+    // The earliest time that is allowed gives dates an ISO reader accepts.
+    let (code, resp) = get(&format!("{api}/clusters/{}/kpis?at=0", s.cluster)).await;
+    assert_eq!(code, 200, "{resp}");
+    assert_eq!(resp["daily"]["week_ago_date"], "1969-12-24");
+}

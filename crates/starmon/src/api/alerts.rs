@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::clusters::{body, check_text};
+use super::clusters::{body, check_text, patch_body};
 use super::{blocking, now_ms, parse_time, range, ApiError, ApiResult, Ctx};
 use crate::alerts::engine::{effective_rules, Rule};
 use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
@@ -113,7 +113,7 @@ pub(super) async fn history(
             Some(t) => parse_time("to", t)?,
             None => now_ms(),
         };
-        q2.insert("from".into(), (to - 86_400_000).to_string());
+        q2.insert("from".into(), (to - 86_400_000).max(0).to_string());
     }
     let (from, to) = range(&q2)?;
     let limit = match q.get("limit") {
@@ -208,9 +208,9 @@ fn check_for(f: Option<u64>) -> Result<(), ApiError> {
 pub(super) async fn patch_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    b: Result<Json<RulePatch>, JsonRejection>,
+    b: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult {
-    let p = body(b)?;
+    let p: RulePatch = patch_body(b)?;
     check_threshold(p.threshold)?;
     check_for(p.for_secs)?;
     if let Some(n) = &p.name {
@@ -527,9 +527,9 @@ fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
 /// `POST /api/v1/channels`.
 pub(super) async fn create_channel(
     State(ctx): State<Ctx>,
-    b: Result<Json<ChannelBody>, JsonRejection>,
+    b: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let n = body(b)?;
+    let n: ChannelBody = patch_body(b)?;
     let c = StoredChannel {
         id: 0,
         name: n.name.ok_or_else(|| ApiError::bad("name is required"))?,
@@ -572,10 +572,10 @@ async fn channel_by_id(ctx: &Ctx, id: i64) -> Result<StoredChannel, ApiError> {
 pub(super) async fn update_channel(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    b: Result<Json<ChannelBody>, JsonRejection>,
+    b: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult {
     let id = id_of(&id, "channel")?;
-    let p = body(b)?;
+    let p: ChannelBody = patch_body(b)?;
     let mut c = channel_by_id(&ctx, id).await?;
     if let Some(n) = p.name {
         c.name = n;

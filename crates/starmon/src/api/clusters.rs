@@ -28,6 +28,27 @@ pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> 
     })
 }
 
+/// The body of a PATCH: fields left out keep their value, and `null` is refused rather than
+/// taken to mean the same (the documents say these fields are not nullable).
+pub(super) fn patch_body<T: serde::de::DeserializeOwned>(
+    b: Result<Json<Value>, JsonRejection>,
+) -> Result<T, ApiError> {
+    let raw = body(b)?;
+    if let Some((k, _)) = raw
+        .as_object()
+        .and_then(|m| m.iter().find(|(_, v)| v.is_null()))
+    {
+        return Err(ApiError::bad(format!(
+            "{k} is null; leave it out to keep the stored value"
+        )));
+    }
+    // With the path of the field at fault, as axum's own JSON extractor reports it.
+    serde_path_to_error::deserialize(raw).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::bad(format!("body: {path}: {}", e.into_inner()))
+    })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewClusterBody {
@@ -194,18 +215,7 @@ pub(super) async fn update(
     b: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult {
     let c = cluster(&ctx, &id).await?;
-    let raw = body(b)?;
-    // `null` is not "keep the stored value": that is what leaving the field out means.
-    if let Some((k, _)) = raw
-        .as_object()
-        .and_then(|m| m.iter().find(|(_, v)| v.is_null()))
-    {
-        return Err(ApiError::bad(format!(
-            "{k} is null; leave it out to keep the stored value"
-        )));
-    }
-    let update: ClusterUpdateBody =
-        serde_json::from_value(raw).map_err(|e| ApiError::bad(format!("body: {e}")))?;
+    let update: ClusterUpdateBody = patch_body(b)?;
     let update = update.validate()?;
     let store = ctx.store.clone();
     let cid = c.id;

@@ -249,17 +249,27 @@ fn now_ms() -> i64 {
 
 /// A time parameter: unix milliseconds or RFC 3339.
 fn parse_time(name: &str, raw: &str) -> Result<i64, ApiError> {
-    if let Ok(ms) = raw.parse::<i64>() {
-        return Ok(ms);
+    let ms = match raw.parse::<i64>() {
+        Ok(ms) => ms,
+        Err(_) => chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.timestamp_millis())
+            .map_err(|_| {
+                ApiError::bad(format!(
+                    "{name}={raw:?} is neither unix milliseconds nor an RFC 3339 time"
+                ))
+            })?,
+    };
+    // Years 1970 to 9999: what a date can be written as, and more than any history holds.
+    if !(0..=MAX_TIME_MS).contains(&ms) {
+        return Err(ApiError::bad(format!(
+            "{name}={raw:?} is outside 1970-01-01 … 9999-12-31"
+        )));
     }
-    chrono::DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| {
-            ApiError::bad(format!(
-                "{name}={raw:?} is neither unix milliseconds nor an RFC 3339 time"
-            ))
-        })
+    Ok(ms)
 }
+
+/// 9999-12-31T23:59:59.999Z.
+const MAX_TIME_MS: i64 = 253_402_300_799_999;
 
 /// `from`/`to` (default: the last hour), checked.
 fn range(q: &HashMap<String, String>) -> Result<(i64, i64), ApiError> {

@@ -50,7 +50,7 @@ fn id_param() -> Value {
 }
 
 /// Unix milliseconds, or an RFC 3339 time.
-const TIME_PATTERN: &str = r"^(-?[0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$";
+const TIME_PATTERN: &str = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$";
 
 fn time_param(name: &str, description: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description,
