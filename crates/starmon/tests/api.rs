@@ -783,3 +783,31 @@ async fn patches_refuse_nulls_and_times_stay_within_writable_dates() {
     assert_eq!(code, 200, "{resp}");
     assert_eq!(resp["daily"]["week_ago_date"], "1969-12-24");
 }
+
+/// Found by the API fuzzer: a query parameter an endpoint does not take was ignored; a typo like
+/// `cluster=` for `cluster_id=` then silently returned every cluster's alerts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_query_parameters_are_named() {
+    let s = server().await;
+    let api = format!("{}/api/v1", s.base);
+    for (url, name) in [
+        (format!("{api}/alerts?cluster=1"), "cluster"),
+        (
+            format!("{api}/clusters/{}/metrics?names=qps&pointz=5", s.cluster),
+            "pointz",
+        ),
+        (format!("{api}/clusters?verbose=1"), "verbose"),
+    ] {
+        let (code, body) = get(&url).await;
+        assert_eq!(code, 400, "{url}: {body}");
+        assert!(mentions(&body, name), "{body}");
+    }
+    // What the endpoint takes is still fine, and so is no query at all.
+    assert_eq!(
+        get(&format!("{api}/alerts?cluster_id=1&state=firing"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(get(&format!("{api}/clusters")).await.0, 200);
+}

@@ -143,7 +143,82 @@ pub fn router(state: ApiState) -> Router {
             "/api/v1/clusters/{id}/nodes/{node}/metrics",
             get(node_metrics),
         )
+        .layer(axum::middleware::from_fn(reject_unknown_query))
         .with_state(state)
+}
+
+/// An operation's path (`None` for a `{parameter}` segment), method and query parameters, as
+/// the OpenAPI document declares them.
+struct QueryRule {
+    segments: Vec<Option<String>>,
+    method: String,
+    allowed: Vec<String>,
+}
+
+static QUERY_RULES: std::sync::LazyLock<Vec<QueryRule>> = std::sync::LazyLock::new(|| {
+    let doc = openapi::document();
+    let mut rules = Vec::new();
+    for (path, ops) in doc["paths"].as_object().into_iter().flatten() {
+        let segments = path
+            .split('/')
+            .map(|s| (!s.starts_with('{')).then(|| s.to_string()))
+            .collect();
+        for (method, op) in ops.as_object().into_iter().flatten() {
+            let allowed = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| p["name"].as_str().map(str::to_string))
+                .collect();
+            rules.push(QueryRule {
+                segments: Vec::clone(&segments),
+                method: method.clone(),
+                allowed,
+            });
+        }
+    }
+    rules
+});
+
+/// A query parameter the endpoint does not take is a mistake (`?cluster=1` for `?cluster_id=1`)
+/// that would otherwise be ignored without a word: 400, naming it and what the endpoint takes.
+async fn reject_unknown_query(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.uri().query().is_some_and(|q| !q.is_empty()) {
+        let path: Vec<&str> = req.uri().path().split('/').collect();
+        let method = req.method().as_str().to_ascii_lowercase();
+        let rule = QUERY_RULES.iter().find(|r| {
+            r.method == method
+                && r.segments.len() == path.len()
+                && r.segments
+                    .iter()
+                    .zip(&path)
+                    .all(|(want, got)| want.as_deref().is_none_or(|w| w == *got))
+        });
+        if let Some(rule) = rule {
+            let pairs = match Query::<Vec<(String, String)>>::try_from_uri(req.uri()) {
+                Ok(Query(p)) => p,
+                Err(e) => {
+                    return ApiError::bad(format!("query: {}", e.body_text())).into_response()
+                }
+            };
+            if let Some((k, _)) = pairs.iter().find(|(k, _)| !rule.allowed.contains(k)) {
+                let takes = if rule.allowed.is_empty() {
+                    "no query parameters".to_string()
+                } else {
+                    rule.allowed.join(", ")
+                };
+                return ApiError::bad(format!(
+                    "unknown query parameter {k:?}; this endpoint takes {takes}"
+                ))
+                .into_response();
+            }
+        }
+    }
+    next.run(req).await
 }
 
 /// `GET /metrics`: starmon's own metrics in the Prometheus text format.
