@@ -48,6 +48,13 @@ impl Changes {
     }
 }
 
+/// Where in the interval a cluster's collections fall: spread by its id (the golden ratio's
+/// fractional steps fill the interval evenly whatever the number of clusters).
+fn stagger(cluster_id: i64, interval: Duration) -> Duration {
+    let fraction = (cluster_id.unsigned_abs() as f64 * 0.618_033_988_75).fract();
+    interval.mul_f64(fraction)
+}
+
 /// Collects one cluster forever (until `cancel`), one collection per interval.
 /// What every cluster task shares.
 #[derive(Clone)]
@@ -83,13 +90,28 @@ async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: Cancellatio
     };
     let target = Target::from_record(&record, password);
     let mut collector = ClusterCollector::with_http(target, config.collector.clone(), http);
-    let mut ticker = tokio::time::interval(config.collector.interval());
+    // The first collection at once; the next ones at this cluster's own phase of the interval,
+    // so that many clusters do not all collect at the same instant (an even load on starmon,
+    // its database and the API's latency instead of a burst every interval).
+    let interval = config.collector.interval();
+    let phase = stagger(record.id, interval);
+    // The second collection half an interval to one and a half after the first: never so soon
+    // that the first rates cover a few seconds, and every interval-long window has one.
+    let second = if phase >= interval / 2 {
+        phase
+    } else {
+        interval + phase
+    };
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + second, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let budget = collector.cycle_budget();
+    let mut first = true;
     loop {
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = ticker.tick() => {}
+        if !std::mem::take(&mut first) {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = ticker.tick() => {}
+            }
         }
         let permit = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -294,4 +316,26 @@ pub async fn run(
         let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), maintenance).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clusters_are_spread_over_the_interval() {
+        let interval = Duration::from_secs(30);
+        let mut phases: Vec<Duration> = (1..=200).map(|id| stagger(id, interval)).collect();
+        assert!(phases.iter().all(|p| *p < interval));
+        phases.sort();
+        // Evenly would be 150 ms apart; no two neighbours (nor the wrap-around) more than 400 ms.
+        let wrap = interval - phases[phases.len() - 1] + phases[0];
+        let widest = phases
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .chain(std::iter::once(wrap))
+            .max()
+            .unwrap_or_default();
+        assert!(widest < Duration::from_millis(400), "{widest:?}");
+    }
 }
