@@ -778,6 +778,19 @@ async fn patches_refuse_nulls_and_times_stay_within_writable_dates() {
         assert_eq!(code, 400, "{url}: {resp}");
         assert!(mentions(&resp, "1970"), "{resp}");
     }
+    // Found by the fuzzer: a step wider than any range made a negative bucket width (a 500).
+    let (code, resp) = get(&format!(
+        "{api}/clusters/{}/metrics?names=qps&step=288230376151711745&points=10",
+        s.cluster
+    ))
+    .await;
+    assert_eq!(code, 200, "{resp}");
+    assert!(
+        resp["series"]["qps"]
+            .as_array()
+            .is_some_and(|p| p.len() <= 1),
+        "{resp}"
+    );
     // The earliest time that is allowed gives dates an ISO reader accepts.
     let (code, resp) = get(&format!("{api}/clusters/{}/kpis?at=0", s.cluster)).await;
     assert_eq!(code, 200, "{resp}");

@@ -436,7 +436,8 @@ fn history_query(q: &HashMap<String, String>, known: &[String]) -> Result<Histor
                     "step={s:?} must be a whole number of seconds, at least 1"
                 ))
             })?;
-            let step = secs.saturating_mul(1000);
+            // A step wider than the range is one bucket (and keeps the arithmetic in range).
+            let step = secs.saturating_mul(1000).min(span.max(1000));
             let buckets = span.div_ceil(step);
             if buckets > points {
                 return Err(ApiError::bad(format!(
