@@ -44,6 +44,24 @@ pub struct DailyUsage {
     pub total_bytes: i64,
 }
 
+/// Daily rows of many data paths as one series per (node, path), each in date order.
+pub fn series_by_path(
+    rows: Vec<crate::store::NodeDiskDaily>,
+) -> std::collections::BTreeMap<(String, String), Vec<DailyUsage>> {
+    let mut out: std::collections::BTreeMap<(String, String), Vec<DailyUsage>> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        out.entry((r.node_id, r.path))
+            .or_default()
+            .push(DailyUsage {
+                date: r.date,
+                max_used_bytes: r.max_used_bytes,
+                total_bytes: r.total_bytes,
+            });
+    }
+    out
+}
+
 /// A StarRocks disk limit: a path is "over" it when used% > pct AND free bytes < free_bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Limit {

@@ -5,14 +5,14 @@
 //! [`rules::level`]). Every transition is kept in the history; firing and resolved are handed
 //! back to be notified unless a silence matches.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::notify::{AlertStatus, Notification};
 use super::rules::{self, Builtin, Input, Level, Settings, UserRule};
 use crate::config::AlertsConfig;
-use crate::forecast::{self, DailyUsage, Forecast, HIGH_WATERMARK};
+use crate::forecast::{self, Forecast, HIGH_WATERMARK};
 use crate::model::{ClusterRecord, CollectionStatus, NodeSample, Outcome, Snapshot};
 use crate::store::alerts::{ActiveAlert, AlertEvent, AlertState, AlertWrite, RuleOverride};
 use crate::store::{Store, StoreError};
@@ -117,8 +117,13 @@ impl Engine {
         &self.config
     }
 
-    /// Per data path, days until StarRocks' 90 % limit (0 if past it), or None.
-    fn path_forecasts(&self, cluster_id: i64, now_ms: i64) -> Result<PathForecasts, StoreError> {
+    /// Per data path (`node:path`), days from today until StarRocks' 90 % limit (0 if past it),
+    /// or None; cached for [`FORECAST_TTL`]. The alert rule and the fleet page both read it.
+    pub fn path_forecasts(
+        &self,
+        cluster_id: i64,
+        now_ms: i64,
+    ) -> Result<PathForecasts, StoreError> {
         if let Some((at, v)) = self
             .forecasts
             .lock()
@@ -133,20 +138,9 @@ impl Engine {
         let rows = self
             .store
             .node_disk_daily(cluster_id, today - chrono::Days::new(31), today)?;
-        let mut by_path: BTreeMap<String, Vec<DailyUsage>> = BTreeMap::new();
-        for r in rows {
-            by_path
-                .entry(format!("{}:{}", r.node_id, r.path))
-                .or_default()
-                .push(DailyUsage {
-                    date: r.date,
-                    max_used_bytes: r.max_used_bytes,
-                    total_bytes: r.total_bytes,
-                });
-        }
-        let out: PathForecasts = by_path
+        let out: PathForecasts = forecast::series_by_path(rows)
             .into_iter()
-            .map(|(subject, series)| {
+            .map(|((node, path), series)| {
                 let days = match forecast::forecast(&series, HIGH_WATERMARK) {
                     Forecast::Reached { .. } => Some(0.0),
                     Forecast::Expected { date, .. } => {
@@ -154,7 +148,7 @@ impl Engine {
                     }
                     _ => None,
                 };
-                (subject, days)
+                (format!("{node}:{path}"), days)
             })
             .collect();
         self.forecasts

@@ -111,6 +111,10 @@ impl Alerting {
         self
     }
 
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     pub fn notifier(&self) -> &Notifier {
         &self.notifier
     }

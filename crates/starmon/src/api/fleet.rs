@@ -2,78 +2,19 @@
 //! nodes alive of total, QPS, p99, error rate, disk usage, the days until a data path reaches the
 //! 90 % limit, and how the latest collection went. One request for the whole fleet page.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::Json;
-use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 
 use super::{blocking, now_ms, ApiResult, Ctx};
 use crate::alerts::rules::Severity;
-use crate::forecast::{self, DailyUsage, Forecast, HIGH_WATERMARK};
 use crate::model::{CollectionStatus, Outcome, Snapshot};
-use crate::store::{Store, StoreError};
 
-/// Forecasts move once a day; recomputing them for every fleet request would be waste.
-const FORECAST_TTL: Duration = Duration::from_secs(600);
 /// A path expected to reach 90 % within this many days makes its cluster a warning.
 const SOON_DAYS: f64 = 7.0;
-
-/// The earliest date any data path of a cluster reaches the 90 % limit, per cluster, cached.
-#[derive(Default)]
-pub struct ForecastCache {
-    entries: Mutex<HashMap<i64, (Instant, Option<NaiveDate>)>>,
-}
-
-impl ForecastCache {
-    fn earliest_90(
-        &self,
-        store: &dyn Store,
-        tz: chrono_tz::Tz,
-        cluster_id: i64,
-    ) -> Result<Option<NaiveDate>, StoreError> {
-        if let Some((at, v)) = self
-            .entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&cluster_id)
-        {
-            if at.elapsed() < FORECAST_TTL {
-                return Ok(*v);
-            }
-        }
-        let today = crate::store::local_date(tz, now_ms())?;
-        let rows = store.node_disk_daily(cluster_id, today - chrono::Days::new(31), today)?;
-        let mut by_path: BTreeMap<(String, String), Vec<DailyUsage>> = BTreeMap::new();
-        for r in rows {
-            by_path
-                .entry((r.node_id, r.path))
-                .or_default()
-                .push(DailyUsage {
-                    date: r.date,
-                    max_used_bytes: r.max_used_bytes,
-                    total_bytes: r.total_bytes,
-                });
-        }
-        let earliest = by_path
-            .values()
-            .filter_map(|series| match forecast::forecast(series, HIGH_WATERMARK) {
-                Forecast::Reached { .. } => Some(today),
-                Forecast::Expected { date, .. } => Some(date),
-                _ => None,
-            })
-            .min();
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(cluster_id, (Instant::now(), earliest));
-        Ok(earliest)
-    }
-}
 
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 #[serde(rename_all = "lowercase")]
@@ -136,8 +77,7 @@ pub fn health(
 /// `GET /api/v1/fleet`.
 pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
     let store = ctx.store.clone();
-    let tz = ctx.tz;
-    let forecasts = ctx.forecasts.clone();
+    let alerting = ctx.alerting.clone();
     let interval_ms = (ctx.collector.interval_secs as i64).saturating_mul(1000);
     let (rows, firing) = blocking(move || {
         // Per cluster: firing alerts and the worst severity among them.
@@ -153,8 +93,14 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
         for c in store.list_clusters()? {
             let snap = store.latest_snapshot(c.id)?;
             let status = store.latest_status(c.id)?;
-            let date_90 = forecasts.earliest_90(store.as_ref(), tz, c.id)?;
-            out.push((c, snap, status, date_90));
+            // The alert engine's cached per-path forecasts: the earliest path decides.
+            let days_90 = alerting
+                .engine()
+                .path_forecasts(c.id, now_ms())?
+                .into_iter()
+                .filter_map(|(_, days)| days)
+                .reduce(f64::min);
+            out.push((c, snap, status, days_90));
         }
         Ok((out, firing))
     })
@@ -163,8 +109,8 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
     let today = crate::store::local_date(ctx.tz, now).map_err(super::ApiError::internal)?;
     let clusters: Vec<_> = rows
         .into_iter()
-        .map(|(c, snap, status, date_90)| {
-            let days_until_90 = date_90.map(|d| ((d - today).num_days() as f64).max(0.0));
+        .map(|(c, snap, status, days_until_90)| {
+            let date_90 = days_until_90.map(|d| today + chrono::Days::new(d as u64));
             // Three missed intervals: the collector is not getting through.
             let stale = status
                 .as_ref()

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 use crate::collector::Changes;
 use crate::config::CollectorConfig;
-use crate::forecast::{self, DailyUsage, FLOOD_STAGE, HIGH_WATERMARK};
+use crate::forecast::{self, FLOOD_STAGE, HIGH_WATERMARK};
 use crate::model::{ClusterRecord, NodeSample, Snapshot};
 use crate::starrocks::client::Http;
 use crate::store::{Agg, Buckets, DailySnapshot, Store, StoreError};
@@ -46,7 +46,6 @@ pub struct ApiState {
     pub live: Arc<LiveService>,
     pub telemetry: Arc<Telemetry>,
     pub changes: Arc<Changes>,
-    pub forecasts: Arc<fleet::ForecastCache>,
     pub alerts: crate::config::AlertsConfig,
     pub alerting: Arc<crate::alerts::Alerting>,
 }
@@ -75,7 +74,6 @@ impl ApiState {
             live: Arc::new(LiveService::new(OVERVIEW_TTL)),
             telemetry,
             changes,
-            forecasts: Default::default(),
         })
     }
 }
@@ -643,18 +641,7 @@ async fn capacity(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
         store.node_disk_daily(c.id, today - chrono::Days::new(31), today)
     })
     .await?;
-    let mut by_path: BTreeMap<(String, String), Vec<DailyUsage>> = BTreeMap::new();
-    for r in rows {
-        by_path
-            .entry((r.node_id.clone(), r.path.clone()))
-            .or_default()
-            .push(DailyUsage {
-                date: r.date,
-                max_used_bytes: r.max_used_bytes,
-                total_bytes: r.total_bytes,
-            });
-    }
-    let paths: Vec<Value> = by_path
+    let paths: Vec<Value> = forecast::series_by_path(rows)
         .into_iter()
         .map(|((node, path), series)| {
             json!({
