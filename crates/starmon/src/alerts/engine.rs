@@ -20,7 +20,7 @@ use crate::store::{Store, StoreError};
 /// The capacity forecast changes once a day; recomputing it every collection would be waste.
 const FORECAST_TTL: Duration = Duration::from_secs(600);
 /// How many of the latest statuses `collection_failing` may look at.
-const STATUS_LOOKBACK: usize = 20;
+const STATUS_LOOKBACK: u32 = 20;
 
 /// A rule as the engine runs it.
 #[derive(Debug, Clone)]
@@ -173,9 +173,7 @@ impl Engine {
         let now = snapshot.collected_at;
         let store = self.store.as_ref();
         let recent = store.snapshots(cluster.id, now - 300_000, now + 1)?;
-        let mut statuses = store.statuses(cluster.id, now - 3_600_000, now + 1)?;
-        statuses.reverse();
-        statuses.truncate(STATUS_LOOKBACK);
+        let statuses = store.latest_statuses(cluster.id, STATUS_LOOKBACK)?;
         let forecasts = self.path_forecasts(cluster.id, now)?;
         let input = Input {
             now_ms: now,

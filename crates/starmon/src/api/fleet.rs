@@ -92,7 +92,7 @@ pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
         let mut out = Vec::new();
         for c in store.list_clusters()? {
             let snap = store.latest_snapshot(c.id)?;
-            let status = store.latest_status(c.id)?;
+            let status = store.latest_statuses(c.id, 1)?.pop();
             // The alert engine's cached per-path forecasts: the earliest path decides.
             let days_90 = alerting
                 .engine()

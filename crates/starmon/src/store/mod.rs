@@ -155,8 +155,12 @@ pub trait Store: alerts::AlertStore + Send + Sync + 'static {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<Snapshot>, StoreError>;
-    /// The status of the latest collection.
-    fn latest_status(&self, cluster_id: i64) -> Result<Option<CollectionStatus>, StoreError>;
+    /// The statuses of the latest `limit` collections, newest first.
+    fn latest_statuses(
+        &self,
+        cluster_id: i64,
+        limit: u32,
+    ) -> Result<Vec<CollectionStatus>, StoreError>;
     /// Snapshot `columns` with from_ms <= collected_at < to_ms aggregated into buckets of
     /// `step_ms` starting at `from_ms`, by the database. [`StoreError::Invalid`] for a column
     /// that is not a numeric snapshot field.

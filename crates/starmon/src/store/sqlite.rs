@@ -941,17 +941,22 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn latest_status(&self, cluster_id: i64) -> Result<Option<CollectionStatus>, StoreError> {
+    fn latest_statuses(
+        &self,
+        cluster_id: i64,
+        limit: u32,
+    ) -> Result<Vec<CollectionStatus>, StoreError> {
         let conn = self.read()?;
         let mut stmt = conn.prepare_cached(
             "SELECT collected_at, outcome, duration_ms, errors FROM collection_status
-             WHERE cluster_id = ?1 ORDER BY collected_at DESC LIMIT 1",
+             WHERE cluster_id = ?1 ORDER BY collected_at DESC LIMIT ?2",
         )?;
-        let mut rows = stmt.query([cluster_id])?;
-        match rows.next()? {
-            Some(row) => Ok(Some(decode_status(row)?)),
-            None => Ok(None),
+        let mut rows = stmt.query(params![cluster_id, limit])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(decode_status(row)?);
         }
+        Ok(out)
     }
 
     fn node_samples(
