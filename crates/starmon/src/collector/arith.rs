@@ -50,6 +50,21 @@ pub fn sum_increase(
     total
 }
 
+/// Σ over processes of the increase of `counter`, known only when every process in `cur` has
+/// one: a process without a baseline makes the sum unknown rather than short.
+pub fn sum_increase_all(
+    prev: &HashMap<String, Reading>,
+    cur: &HashMap<String, Reading>,
+    counter: &str,
+) -> Option<f64> {
+    if cur.is_empty() {
+        return None;
+    }
+    cur.iter()
+        .map(|(id, now)| one_increase(prev.get(id), now, counter))
+        .sum()
+}
+
 /// Increase of one process's counter since its previous reading.
 pub fn one_increase(prev: Option<&Reading>, cur: &Reading, counter: &str) -> Option<f64> {
     let c = *cur.values.get(counter)?;

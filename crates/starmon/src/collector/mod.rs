@@ -2,6 +2,7 @@
 //! in concurrency, results written to the store; plus the periodic rollup and retention task.
 
 pub mod arith;
+pub mod budget;
 pub mod check;
 pub mod collect;
 
@@ -77,19 +78,6 @@ async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: Cancellatio
         telemetry,
         alerting,
     } = shared;
-    let password = match store.cluster_password(record.id) {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            warn!("no password stored; not collecting");
-            return;
-        }
-        Err(e) => {
-            warn!(error = %e, "cannot read the cluster's password; not collecting");
-            return;
-        }
-    };
-    let target = Target::from_record(&record, password);
-    let mut collector = ClusterCollector::with_http(target, config.collector.clone(), http);
     // The first collection at once; the next ones at this cluster's own phase of the interval,
     // so that many clusters do not all collect at the same instant (an even load on starmon,
     // its database and the API's latency instead of a burst every interval).
@@ -104,7 +92,10 @@ async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: Cancellatio
     };
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + second, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let budget = collector.cycle_budget();
+    // A collection keeps to its own budget (80 % of the interval); this is the backstop for one
+    // that does not, well before the next tick.
+    let backstop = interval.mul_f64(0.9);
+    let mut collector: Option<ClusterCollector> = None;
     let mut first = true;
     loop {
         if !std::mem::take(&mut first) {
@@ -113,39 +104,98 @@ async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: Cancellatio
                 _ = ticker.tick() => {}
             }
         }
+        let at = now_ms();
+        if collector.is_none() {
+            // Read every cycle until it works: a key file put back takes effect without a
+            // restart, and until then every cycle is a failed collection that alerts.
+            match store.cluster_password(record.id) {
+                Ok(Some(password)) => {
+                    let target = Target::from_record(&record, password);
+                    collector = Some(ClusterCollector::with_http(
+                        target,
+                        config.collector.clone(),
+                        http.clone(),
+                    ));
+                }
+                Ok(None) => {
+                    warn!("no password stored; not collecting");
+                    let c = failed_collection(
+                        at,
+                        "credentials",
+                        "no password is stored for this cluster".into(),
+                    );
+                    record_collection(&record, c, &store, &alerting, &telemetry).await;
+                    continue;
+                }
+                Err(e) => {
+                    warn!(error = %e, "cannot read the cluster's password; not collecting");
+                    let c = failed_collection(
+                        at,
+                        "credentials",
+                        format!("cannot read the stored password: {e}"),
+                    );
+                    record_collection(&record, c, &store, &alerting, &telemetry).await;
+                    continue;
+                }
+            }
+        }
+        let Some(active) = collector.as_mut() else {
+            continue;
+        };
         let permit = tokio::select! {
             _ = cancel.cancelled() => break,
             p = limiter.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
         };
-        let at = now_ms();
         let collected = tokio::select! {
             _ = cancel.cancelled() => break,
-            r = tokio::time::timeout(budget, collector.collect_once(at)) => r,
+            r = tokio::time::timeout(backstop, active.collect_once(at)) => r,
         };
         drop(permit);
         let collected = match collected {
             Ok(c) => c,
-            Err(_) => {
-                // The cycle overran its budget: record it; the next cycle starts afresh.
-                let status = CollectionStatus {
-                    collected_at: at,
-                    outcome: Outcome::Failed,
-                    duration_ms: budget.as_millis() as i64,
-                    errors: vec![SourceError {
-                        source: "collection".into(),
-                        error: format!("did not finish within {} ms", budget.as_millis()),
-                    }],
-                };
-                Collected {
-                    snapshot: crate::model::Snapshot {
-                        collected_at: at,
-                        ..Default::default()
-                    },
-                    nodes: Vec::new(),
-                    status,
-                }
-            }
+            // Its connections were left mid-statement; they refuse reuse and are replaced.
+            Err(_) => failed_collection(
+                at,
+                "collection",
+                format!("did not finish within {} ms", backstop.as_millis()),
+            ),
         };
+        record_collection(&record, collected, &store, &alerting, &telemetry).await;
+    }
+    if let Some(c) = collector {
+        c.close().await;
+    }
+}
+
+/// A collection that produced nothing, with why.
+fn failed_collection(at: i64, source: &str, error: String) -> Collected {
+    Collected {
+        snapshot: crate::model::Snapshot {
+            collected_at: at,
+            ..Default::default()
+        },
+        nodes: Vec::new(),
+        status: CollectionStatus {
+            collected_at: at,
+            outcome: Outcome::Failed,
+            duration_ms: (now_ms() - at).max(0),
+            errors: vec![SourceError {
+                source: source.into(),
+                error,
+            }],
+        },
+    }
+}
+
+/// Counts, logs and stores a collection, then lets the alert rules see it.
+async fn record_collection(
+    record: &ClusterRecord,
+    collected: Collected,
+    store: &Arc<dyn Store>,
+    alerting: &Arc<crate::alerts::Alerting>,
+    telemetry: &Telemetry,
+) {
+    {
         telemetry.collection(
             &record.name,
             collected.status.outcome,
@@ -199,7 +249,6 @@ async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: Cancellatio
             }
         }
     }
-    collector.close().await;
 }
 
 /// Daily rollups and retention, at start and then every ten minutes.

@@ -63,11 +63,18 @@ async fn bounded<T>(
 }
 
 /// One logged-in MySQL connection to one FE.
+///
+/// A statement whose future was dropped before its reply was read (a timeout around it, a
+/// cancelled collection) leaves that reply in the socket, where the next statement would read it
+/// as its own: `SHOW BACKENDS` answered with the rows of `SHOW FRONTENDS`. So a connection knows
+/// when a statement is in flight, and one abandoned mid-statement refuses further use.
 pub struct SqlConn {
     conn: Conn,
     pub host: String,
     pub port: u16,
     sql_timeout: Duration,
+    /// Set while a statement is sent and its reply not yet fully read.
+    in_flight: bool,
 }
 
 impl SqlConn {
@@ -97,7 +104,14 @@ impl SqlConn {
             host: host.to_string(),
             port,
             sql_timeout,
+            in_flight: false,
         })
+    }
+
+    /// False once a statement was abandoned before its reply was read: the connection's
+    /// position in the protocol is unknown, and only a new connection is safe.
+    pub fn is_usable(&self) -> bool {
+        !self.in_flight
     }
 
     /// The connection id the FE gave us (to recognise our own processlist rows).
@@ -111,9 +125,21 @@ impl SqlConn {
 
     /// Runs one statement over the text protocol and returns its rows by column name.
     pub async fn query(&mut self, sql: &str) -> Result<Rows, ScrapeError> {
-        let limit = self.sql_timeout;
+        self.query_within(sql, self.sql_timeout).await
+    }
+
+    /// [`SqlConn::query`] with its own time limit (at most the connection's own). A statement that
+    /// times out leaves the connection unusable ([`SqlConn::is_usable`]).
+    pub async fn query_within(&mut self, sql: &str, limit: Duration) -> Result<Rows, ScrapeError> {
+        if self.in_flight {
+            return Err(ScrapeError::Protocol(
+                "connection abandoned mid-statement; reconnect".into(),
+            ));
+        }
+        let limit = limit.min(self.sql_timeout);
+        self.in_flight = true;
         let conn = &mut self.conn;
-        bounded(limit, async move {
+        let result = bounded(limit, async move {
             let mut result = conn
                 .query_iter(sql)
                 .await
@@ -137,7 +163,13 @@ impl SqlConn {
                 .collect();
             Ok(Rows::new(columns, rows))
         })
-        .await
+        .await;
+        // A statement error (ERR packet) ends the reply cleanly; anything else (timeout, broken
+        // socket, protocol confusion) leaves the connection where no one knows.
+        if matches!(result, Ok(_) | Err(ScrapeError::Sql { .. })) {
+            self.in_flight = false;
+        }
+        result
     }
 
     pub async fn close(self) {
@@ -171,25 +203,37 @@ impl Http {
         url: &str,
         basic: Option<(&str, &SecretString)>,
     ) -> Result<String, ScrapeError> {
-        let mut req = self.client.get(url);
+        self.get_text_within(url, basic, self.timeout).await
+    }
+
+    /// [`Http::get_text`] within `limit` (at most the client's own timeout), for a caller with
+    /// less time left than that.
+    pub async fn get_text_within(
+        &self,
+        url: &str,
+        basic: Option<(&str, &SecretString)>,
+        limit: Duration,
+    ) -> Result<String, ScrapeError> {
+        let limit = limit.min(self.timeout);
+        let mut req = self.client.get(url).timeout(limit);
         if let Some((user, password)) = basic {
             req = req.basic_auth(user, Some(password.expose_secret()));
         }
-        let resp = req.send().await.map_err(|e| self.classify(e))?;
+        let resp = req.send().await.map_err(|e| classify(e, limit))?;
         if !resp.status().is_success() {
             return Err(ScrapeError::HttpStatus(resp.status().as_u16()));
         }
-        resp.text().await.map_err(|e| self.classify(e))
+        resp.text().await.map_err(|e| classify(e, limit))
     }
+}
 
-    fn classify(&self, e: reqwest::Error) -> ScrapeError {
-        if e.is_timeout() {
-            ScrapeError::Timeout(self.timeout.as_millis())
-        } else if e.is_connect() {
-            ScrapeError::Connect(root_cause(&e))
-        } else {
-            ScrapeError::Http(root_cause(&e))
-        }
+fn classify(e: reqwest::Error, limit: Duration) -> ScrapeError {
+    if e.is_timeout() {
+        ScrapeError::Timeout(limit.as_millis())
+    } else if e.is_connect() {
+        ScrapeError::Connect(root_cause(&e))
+    } else {
+        ScrapeError::Http(root_cause(&e))
     }
 }
 

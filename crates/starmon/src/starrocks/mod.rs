@@ -3,4 +3,5 @@
 
 pub mod client;
 pub mod prom;
+pub mod show;
 pub mod values;

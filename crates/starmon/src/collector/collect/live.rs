@@ -155,6 +155,7 @@ impl ClusterCollector {
     /// Reads the live lists. Call after [`ClusterCollector::collect_once`], which learns the
     /// alive FEs that PROCESSLIST must ask before 3.5.
     pub async fn live_details(&mut self) -> LiveDetails {
+        self.start_budget();
         let mut errors = Errors(Vec::new());
         let mut out = LiveDetails {
             running_queries: self.running_statements(&mut errors).await,
