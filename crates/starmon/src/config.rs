@@ -29,7 +29,9 @@ jobs_interval_secs = 60
 size_interval_secs = 300
 # How many clusters are collected at the same time.
 concurrency = 16
-# Timeouts of one login, one SQL statement and one HTTP request, in milliseconds.
+# Timeouts of one login, one SQL statement and one HTTP request, in milliseconds. Each call also
+# gets at most a quarter of the cycle's budget (80 % of interval_secs) and never more than what is
+# left of it, so a stalled FE is failed over within the cycle instead of failing it.
 connect_timeout_ms = 3000
 sql_timeout_ms = 5000
 http_timeout_ms = 5000

@@ -1,6 +1,6 @@
 //! The fault suite: starmon's collector against the emulator, for every emulated version, under
 //! every fault an operator meets (a stalled FE statement, a stalled or broken `/metrics`, a
-//! stopped node, an FE restart, a leader move, every FE down), at a short (5 s) and the default
+//! stopped BE, the registered FE stopped, an FE restart, a leader move, every FE down), at a short (5 s) and the default
 //! (30 s) interval. Collections follow one another at once while the time stamped on them moves
 //! by the interval (the faster clock): the wall time each one takes is real, the rest is not.
 //!
@@ -48,6 +48,8 @@ enum Fault {
     Error500,
     /// be0 is stopped.
     NodeStop,
+    /// fe0, the registered FE (and the leader), is stopped: the others must be found.
+    FeStop,
     /// fe0 restarts (an instant: connections drop, counters restart).
     FeRestart,
     /// The leader moves to another FE (an instant).
@@ -62,6 +64,7 @@ const FAULTS: &[Fault] = &[
     Fault::Garbage,
     Fault::Error500,
     Fault::NodeStop,
+    Fault::FeStop,
     Fault::FeRestart,
     Fault::LeaderMove,
     Fault::AllFesDown,
@@ -71,7 +74,7 @@ impl Fault {
     /// The node whose own fields the fault takes away, as the emulator names it.
     fn node(self) -> Option<&'static str> {
         match self {
-            Fault::SqlStall | Fault::HttpStall | Fault::FeRestart => Some("fe0"),
+            Fault::SqlStall | Fault::HttpStall | Fault::FeStop | Fault::FeRestart => Some("fe0"),
             Fault::Garbage | Fault::NodeStop => Some("be0"),
             Fault::Error500 => Some("fe1"),
             Fault::LeaderMove | Fault::AllFesDown => None,
@@ -130,6 +133,7 @@ impl Control {
                     .await
             }
             Fault::NodeStop => self.node(cluster, "be0", "stop").await,
+            Fault::FeStop => self.node(cluster, "fe0", "stop").await,
             Fault::FeRestart => self.node(cluster, "fe0", "restart").await,
             Fault::LeaderMove => {
                 let path = format!("/clusters/{cluster}/leader");
@@ -150,6 +154,7 @@ impl Control {
             Fault::Garbage => self.faults(cluster, "be0", none).await,
             Fault::Error500 => self.faults(cluster, "fe1", none).await,
             Fault::NodeStop => self.node(cluster, "be0", "start").await,
+            Fault::FeStop => self.node(cluster, "fe0", "start").await,
             Fault::AllFesDown => {
                 for fe in ["fe0", "fe1", "fe2"] {
                     self.node(cluster, fe, "start").await;
@@ -418,7 +423,7 @@ fn judge(
                 let own = row.nodes.iter().find(|n| n.node_id == *id);
                 match fault {
                     Some(Fault::SqlStall) => {}
-                    Some(Fault::NodeStop) => match own {
+                    Some(Fault::NodeStop | Fault::FeStop) => match own {
                         Some(n) => {
                             if n.alive != Some(false)
                                 || n.cpu_usage_pct.is_some()
