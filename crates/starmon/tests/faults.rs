@@ -627,3 +627,146 @@ async fn a_collection_cancelled_mid_statement_stores_no_wrong_row() {
     }
     sim.shutdown();
 }
+
+/// The report's reproduction end to end: `serve` (collector loop, store, API) at a short
+/// interval, fe0's statements stalled for several cycles while a dashboard keeps asking for the
+/// overview. Every stored row agrees with the truth, no cycle fails (fe1 and fe2 answer), and
+/// collections are `ok` again within two intervals of the stall ending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
+    let _alone = ONE_MATRIX.lock().await;
+    let sim = Sim::start(SimConfig {
+        clusters: vec![ClusterConfig::new(
+            "stall",
+            "3.3".parse().expect("version"),
+            5,
+        )],
+        control_addr: "127.0.0.1:0".parse().expect("addr"),
+        frozen_clock: false,
+    })
+    .await
+    .expect("emulator starts");
+    let cluster = sim.clusters[0].clone();
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = starmon::config::Config {
+        database: dir.path().join("s.db"),
+        ..starmon::config::Config::default()
+    };
+    let interval_ms = 2000i64;
+    config.collector.interval_secs = (interval_ms / 1000) as u64;
+    config.collector.jobs_interval_secs = 2;
+    config.collector.size_interval_secs = 2;
+    config.alerts.enabled = false;
+    let sqlite = Arc::new(SqliteStore::open(&config.database).expect("open"));
+    let t = target(&cluster);
+    let record = sqlite
+        .add_cluster(&NewCluster {
+            name: t.name.clone(),
+            fe_host: t.fe_host.clone(),
+            fe_query_port: t.fe_query_port,
+            fe_http_port: t.fe_http_port,
+            user: t.user.clone(),
+            password: t.password.clone(),
+        })
+        .expect("registered");
+    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite.clone();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let (app, collector) =
+        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+    });
+    let control = Control {
+        http: reqwest::Client::new(),
+        url: sim.control_url.clone(),
+    };
+    let statuses = || sqlite.statuses(record.id, 0, i64::MAX).expect("statuses");
+    let wait_for = |n: usize, what: &'static str| {
+        let statuses = &statuses;
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while statuses().len() < n {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{what}: no collections"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    wait_for(2, "before the stall").await;
+    let stalled_from = statuses().len();
+    control
+        .faults("stall", "fe0", json!({ "sql_delay_ms": STALL_MS }))
+        .await;
+    // The dashboard: the overview every 300 ms while the stall lasts (six cycles).
+    let overview = format!("{base}/api/v1/clusters/{}/overview", record.id);
+    let http = reqwest::Client::new();
+    let stall_until = std::time::Instant::now() + Duration::from_millis(6 * interval_ms as u64);
+    while std::time::Instant::now() < stall_until {
+        let r = http
+            .get(&overview)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("overview answers");
+        assert!(r.status().is_success(), "overview: {}", r.status());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    control
+        .faults("stall", "fe0", json!({ "sql_delay_ms": 0 }))
+        .await;
+    let cleared_at = statuses().len();
+    wait_for(cleared_at + 3, "after the stall").await;
+    cancel.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;
+
+    let truth = truth(&cluster);
+    let all = statuses();
+    let snaps = sqlite.snapshots(record.id, 0, i64::MAX).expect("snapshots");
+    assert_eq!(all.len(), snaps.len());
+    assert!(all.len() - stalled_from >= 5, "{} collections", all.len());
+    for (i, (st, s)) in all.iter().zip(&snaps).enumerate() {
+        for (what, got, want) in [
+            ("fe_node_total", s.fe_node_total, truth.fe_total),
+            ("fe_node_alive", s.fe_node_alive, truth.fe_alive),
+            ("be_node_total", s.be_node_total, truth.be_total),
+            ("be_node_alive", s.be_node_alive, truth.be_alive),
+        ] {
+            assert!(
+                got.is_none_or(|g| g == want),
+                "collection {i}: {what} = {got:?}, truth {want} ({:?} {:?})",
+                st.outcome,
+                st.errors
+            );
+        }
+        assert_ne!(
+            st.outcome,
+            Outcome::Failed,
+            "collection {i}: {:?}",
+            st.errors
+        );
+        if st.outcome == Outcome::Ok {
+            assert!(st.errors.is_empty() && s.be_node_total.is_some());
+        }
+        assert!(
+            st.duration_ms <= interval_ms * 8 / 10 + 400,
+            "collection {i} took {} ms",
+            st.duration_ms
+        );
+    }
+    let recovered: Vec<Outcome> = all[cleared_at + 1..].iter().map(|s| s.outcome).collect();
+    assert!(
+        recovered.iter().all(|o| *o == Outcome::Ok),
+        "after the stall: {recovered:?}"
+    );
+    sim.shutdown();
+}
