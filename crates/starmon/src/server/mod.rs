@@ -1,5 +1,9 @@
-//! The HTTP application as served: the API and the auth routes behind the access check, and the
-//! rule deciding whether an address may be listened on.
+//! The HTTP application as served: the API and the auth routes behind the access check, the
+//! accept loop ([`listen`]), and the rule deciding whether an address may be listened on.
+
+mod listen;
+
+pub use listen::{client_addr, serve, ClientAddr, Limits};
 
 use std::net::SocketAddr;
 
