@@ -18,6 +18,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(
         (el as HTMLInputElement).value = String(v);
       } else if (k === 'checked' && 'checked' in el) {
         (el as HTMLInputElement).checked = Boolean(v);
+      } else if (k === 'style') {
+        // Through the CSSOM: starmon's Content-Security-Policy (style-src 'self') refuses style
+        // attributes, not styles set from a script.
+        el.style.cssText = String(v);
       } else {
         el.setAttribute(k, v === true ? '' : String(v));
       }

@@ -13,6 +13,8 @@
 //!   apart from session secrets (`sms_`) when sent as `Authorization: Bearer`.
 //! - The session travels in the `starmon_session` cookie (HttpOnly, SameSite=Strict, Path=/);
 //!   SameSite=Strict is what keeps another site from making the browser call the API.
+//! - Failed logins are counted per user name and per client address ([`LoginThrottle`]);
+//!   past the limit the login answers 429 with `Retry-After` until the window ends.
 //! - Tokens are managed only from a login session, so that a leaked script token cannot mint
 //!   more tokens.
 
@@ -23,7 +25,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, Request, State};
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -39,8 +41,10 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::config::AuthConfig;
+use crate::config::{AuthConfig, ServerConfig};
+use crate::login_throttle::LoginThrottle;
 use crate::secretbox::{random_bytes, SecretError};
+use crate::server::ClientAddr;
 use crate::store::auth::{AuthStore, Digest};
 use crate::store::StoreError;
 
@@ -145,10 +149,21 @@ struct Inner {
     session_lifetime: Duration,
     /// Bounds concurrent argon2 verifications.
     verify_slots: Semaphore,
+    throttle: LoginThrottle,
 }
 
 impl AuthState {
+    /// With the default login limits of [`ServerConfig`].
     pub fn new(store: Arc<dyn AuthStore>, config: &AuthConfig) -> AuthState {
+        AuthState::with_login_limits(store, config, &ServerConfig::default())
+    }
+
+    /// With the login limits of `server` (`[server] login_failures_per_user` …).
+    pub fn with_login_limits(
+        store: Arc<dyn AuthStore>,
+        config: &AuthConfig,
+        server: &ServerConfig,
+    ) -> AuthState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         AuthState {
             inner: Arc::new(Inner {
@@ -156,6 +171,7 @@ impl AuthState {
                 enabled: config.enabled,
                 session_lifetime: config.session_lifetime(),
                 verify_slots: Semaphore::new((cores / 2).max(1)),
+                throttle: LoginThrottle::new(server),
             }),
         }
     }
@@ -203,7 +219,7 @@ impl AuthState {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, secret) = value.split_once(' ')?;
     scheme
@@ -243,6 +259,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 struct AuthApiError {
     status: StatusCode,
     message: String,
+    /// Sent as `Retry-After` (whole seconds, rounded up).
+    retry_after: Option<Duration>,
 }
 
 impl AuthApiError {
@@ -250,6 +268,21 @@ impl AuthApiError {
         AuthApiError {
             status,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+    fn too_many_failures(wait: Duration) -> AuthApiError {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        AuthApiError {
+            retry_after: Some(Duration::from_secs(secs.max(1))),
+            ..AuthApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many failed logins for this user name or from this address; \
+                     try again in {} s",
+                    secs.max(1)
+                ),
+            )
         }
     }
     fn unauthorized(message: &str) -> AuthApiError {
@@ -274,6 +307,10 @@ impl IntoResponse for AuthApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(wait) = self.retry_after {
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
         }
         resp
     }
@@ -332,11 +369,14 @@ struct Login {
 
 async fn login(
     State(state): State<AuthState>,
+    ClientAddr(client): ClientAddr,
     jar: CookieJar,
     body: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, AuthApiError> {
     let Json(Login { username, password }) = body?;
     let password = SecretString::from(password);
+    let ip = client.map(|a| a.ip());
+    let throttle = &state.inner.throttle;
     let ok = {
         let _slot = state
             .inner
@@ -344,6 +384,12 @@ async fn login(
             .acquire()
             .await
             .map_err(AuthApiError::internal)?;
+        // Checked holding a slot, so that guesses sent at once cannot all pass before the
+        // first failure is counted; a refused guess costs no hashing.
+        if let Err(wait) = throttle.check(&username, ip) {
+            tracing::debug!(username, client = ?ip, "login refused: too many failures");
+            return Err(AuthApiError::too_many_failures(wait));
+        }
         let user = username.clone();
         state
             .store(move |s| {
@@ -355,9 +401,12 @@ async fn login(
             .await?
     };
     if !ok {
-        tracing::info!(username, "failed login");
+        throttle.failed(&username, ip);
+        let client = ip.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+        tracing::warn!(username, client = %client, "failed login");
         return Err(AuthApiError::unauthorized("invalid username or password"));
     }
+    throttle.succeeded(&username);
     let (secret, d) = new_secret(SESSION_PREFIX).map_err(AuthApiError::internal)?;
     let now = now_ms();
     let lifetime = state.inner.session_lifetime;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 pub const DEFAULT_TOML: &str = r#"# starmon configuration. Every key is optional; these are the defaults.
 # Environment variables override the file: STARMON_DATABASE, STARMON_LISTEN, STARMON_TIMEZONE,
 # STARMON_COLLECTOR_INTERVAL_SECS, STARMON_COLLECTOR_CONCURRENCY, STARMON_RETENTION_DETAIL_DAYS,
-# STARMON_AUTH_ENABLED, …
+# STARMON_AUTH_ENABLED, STARMON_SERVER_MAX_CONNECTIONS, …
 # (STARMON_<SECTION>_<KEY> in upper case).
 
 # The SQLite database file (created with its directory on first start).
@@ -41,6 +41,21 @@ http_timeout_ms = 5000
 detail_days = 7
 # Days of daily rollups kept.
 daily_days = 30
+
+[server]
+# Most HTTP connections open at once; more wait in the listen queue, holding no descriptor.
+# Default: half the open-file limit (`ulimit -n`), at most 1024, so that collection always has
+# descriptors left for its SQL and HTTP connections.
+# max_connections = 1024
+# Seconds a connection has to send a request's headers, counted from when it opens or from the
+# previous response: idle keep-alive connections and clients that never finish a request are
+# closed after it.
+header_read_timeout_secs = 30
+# Failed logins allowed per user name and per client address within login_window_secs; more
+# are answered 429 (with Retry-After) until the window ends.
+login_failures_per_user = 10
+login_failures_per_address = 50
+login_window_secs = 900
 
 [auth]
 # Require a login (or an API token) for everything but /healthz. Needs at least one user
@@ -77,6 +92,7 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub auth: AuthConfig,
     pub alerts: AlertsConfig,
+    pub server: ServerConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -165,6 +181,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             auth: AuthConfig::default(),
             alerts: AlertsConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }
@@ -189,6 +206,118 @@ impl Default for RetentionConfig {
             detail_days: 7,
             daily_days: 30,
         }
+    }
+}
+
+/// `[server]`: what one client may cost the HTTP server.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Cap on open HTTP connections; `None`: derived from the open-file limit.
+    pub max_connections: Option<usize>,
+    /// Time to send a request's headers, from connect or the previous response (keep-alive).
+    pub header_read_timeout_secs: u64,
+    pub login_failures_per_user: u32,
+    pub login_failures_per_address: u32,
+    pub login_window_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_connections: None,
+            header_read_timeout_secs: 30,
+            login_failures_per_user: 10,
+            login_failures_per_address: 50,
+            login_window_secs: 900,
+        }
+    }
+}
+
+/// The connection cap when none is configured.
+const MAX_DEFAULT_CONNECTIONS: u64 = 1024;
+
+impl ServerConfig {
+    /// The configured cap, else half the soft open-file limit (at most 1024, at least 16): the
+    /// other half stays for the database, the collector's connections and notifications.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections.unwrap_or_else(|| {
+            let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+            let cap = soft.map_or(MAX_DEFAULT_CONNECTIONS, |n| {
+                (n / 2).clamp(16, MAX_DEFAULT_CONNECTIONS)
+            });
+            usize::try_from(cap).unwrap_or(16)
+        })
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    pub fn login_window(&self) -> Duration {
+        Duration::from_secs(self.login_window_secs)
+    }
+
+    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(name: &str, value: String) -> Result<T, ConfigError> {
+            value.trim().parse().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                value,
+                reason: "not a whole number".into(),
+            })
+        }
+        if let Some(v) = get("STARMON_SERVER_MAX_CONNECTIONS") {
+            self.max_connections = Some(num("STARMON_SERVER_MAX_CONNECTIONS", v)?);
+        }
+        for (name, slot) in [
+            (
+                "STARMON_SERVER_HEADER_READ_TIMEOUT_SECS",
+                &mut self.header_read_timeout_secs,
+            ),
+            (
+                "STARMON_SERVER_LOGIN_WINDOW_SECS",
+                &mut self.login_window_secs,
+            ),
+        ] {
+            if let Some(v) = get(name) {
+                *slot = num(name, v)?;
+            }
+        }
+        for (name, slot) in [
+            (
+                "STARMON_SERVER_LOGIN_FAILURES_PER_USER",
+                &mut self.login_failures_per_user,
+            ),
+            (
+                "STARMON_SERVER_LOGIN_FAILURES_PER_ADDRESS",
+                &mut self.login_failures_per_address,
+            ),
+        ] {
+            if let Some(v) = get(name) {
+                *slot = num(name, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.into()));
+        if self.max_connections == Some(0) {
+            return invalid("server.max_connections must be at least 1");
+        }
+        if !(1..=3600).contains(&self.header_read_timeout_secs) {
+            return invalid("server.header_read_timeout_secs must be between 1 and 3600");
+        }
+        if self.login_failures_per_user == 0 || self.login_failures_per_address == 0 {
+            return invalid(
+                "server.login_failures_per_user and login_failures_per_address must be at least 1",
+            );
+        }
+        // A window that never ends would lock a user out for good.
+        if !(1..=86_400).contains(&self.login_window_secs) {
+            return invalid("server.login_window_secs must be between 1 and 86400");
+        }
+        Ok(())
     }
 }
 
@@ -317,6 +446,7 @@ impl Config {
         if let Some(v) = get("STARMON_AUTH_SESSION_HOURS") {
             self.auth.session_hours = num("STARMON_AUTH_SESSION_HOURS", v)?;
         }
+        self.server.apply_env(&get)?;
         Ok(())
     }
 
@@ -368,6 +498,7 @@ impl Config {
                 "auth.session_hours must be between 1 and {MAX_SESSION_HOURS}"
             ));
         }
+        self.server.validate()?;
         self.tz()?;
         Ok(())
     }
@@ -438,6 +569,16 @@ mod tests {
         let mut c = Config::default();
         c.auth.session_hours = 0;
         assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.server.login_window_secs = 0;
+        assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.apply_env(|n| (n == "STARMON_SERVER_MAX_CONNECTIONS").then(|| "0".into()))
+            .expect("a number");
+        assert!(
+            c.validate().is_err(),
+            "a cap of 0 would refuse every client"
+        );
         assert!(
             toml::from_str::<Config>("colector = 1").is_err(),
             "unknown keys are errors"

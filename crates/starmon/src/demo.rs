@@ -127,12 +127,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("collecting every {interval} s; Ctrl-C stops everything");
 
     let flaky = tokio::spawn(flaky_be(logs, cancel.clone()));
-    let stop = cancel.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-    });
+    let limits = crate::server::Limits::from_config(&crate::config::ServerConfig::default());
+    let server = tokio::spawn(crate::server::serve(listener, app, limits, cancel.clone()));
     crate::startup::shutdown_signal().await;
     cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;

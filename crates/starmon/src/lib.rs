@@ -8,6 +8,7 @@ pub mod collector;
 pub mod config;
 pub mod demo;
 pub mod forecast;
+pub mod login_throttle;
 pub mod model;
 pub mod secretbox;
 pub mod server;

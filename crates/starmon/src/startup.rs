@@ -494,7 +494,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let sqlite = Arc::new(open_store(&config)?);
     crate::server::check_exposure(addr, config.auth.enabled, sqlite.user_count()?)
         .map_err(anyhow::Error::msg)?;
-    let auth_state = AuthState::new(sqlite.clone(), &config.auth);
+    let auth_state = AuthState::with_login_limits(sqlite.clone(), &config.auth, &config.server);
+    let limits = crate::server::Limits::from_config(&config.server);
     let store: Arc<dyn Store> = sqlite;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -502,12 +503,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, database = %config.database.display(), auth = config.auth.enabled, "starmon serving");
     let cancel = CancellationToken::new();
     let (app, collector) = start(store, auth_state, Arc::new(config), cancel.clone())?;
-    let stop = cancel.clone();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-    });
+    let server = tokio::spawn(crate::server::serve(listener, app, limits, cancel.clone()));
     shutdown_signal().await;
     tracing::info!("shutting down");
     cancel.cancel();

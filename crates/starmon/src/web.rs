@@ -19,7 +19,7 @@ use rust_embed::RustEmbed;
 struct Assets;
 
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>starmon</title>\
-<body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\">\
+<body>\
 <h1>starmon</h1><p>This binary was built without the dashboard. Build it with \
 <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>, then rebuild starmon. \
 The API is served at <a href=\"/api/v1/openapi.json\">/api/v1/…</a>.</p>";

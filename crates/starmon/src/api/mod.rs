@@ -33,6 +33,9 @@ pub use live::{LiveService, OVERVIEW_TTL};
 /// The most points one history request may return.
 pub const MAX_POINTS: u64 = 10_000;
 const DEFAULT_POINTS: u64 = 1_000;
+/// The most entries `names=` may list (more than there are metrics): each costs the database
+/// three result columns, and a few hundred went past SQLite's column limit (a 500).
+pub const MAX_NAMES: usize = 100;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -352,7 +355,13 @@ fn range(q: &HashMap<String, String>) -> Result<(i64, i64), ApiError> {
     };
     let from = match q.get("from") {
         Some(f) => parse_time("from", f)?,
-        None => to - 3_600_000,
+        // An hour before `to`, but not before 1970 (the earliest time a parameter can name).
+        None if to == 0 => {
+            return Err(ApiError::bad(
+                "to=0 leaves no time before it: to must be after 1970-01-01T00:00:00Z",
+            ))
+        }
+        None => (to - 3_600_000).max(0),
     };
     if from >= to {
         return Err(ApiError::bad(format!(
@@ -410,6 +419,18 @@ fn history_query(q: &HashMap<String, String>, known: &[String]) -> Result<Histor
     if names.is_empty() {
         return Err(ApiError::bad("names is empty"));
     }
+    if names.len() > MAX_NAMES {
+        return Err(ApiError::bad(format!(
+            "names lists {} metrics, at most {MAX_NAMES} are allowed",
+            names.len()
+        )));
+    }
+    // A name listed twice is one series (the answer is keyed by name).
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| seen.insert(n.clone()))
+        .collect();
     for n in &names {
         if !known.contains(n) {
             return Err(ApiError::bad(format!("names: unknown metric {n:?}")));
@@ -654,4 +675,27 @@ async fn capacity(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
         })
         .collect();
     Ok(Json(json!({"cluster_id": c.id, "paths": paths})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_fits_in_one_request() {
+        assert!(numeric_names::<Snapshot>(&["collected_at"]).len() <= MAX_NAMES);
+        assert!(node_metric_names().len() <= MAX_NAMES);
+    }
+
+    #[test]
+    fn the_default_range_does_not_reach_before_1970() {
+        let q = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(range(&q(&[("to", "1000")])).ok(), Some((0, 1000)));
+        assert!(range(&q(&[("to", "0")])).is_err());
+    }
 }

@@ -1,5 +1,11 @@
-//! The HTTP application as served: the API and the auth routes behind the access check, and the
-//! rule deciding whether an address may be listened on.
+//! The HTTP application as served: the API and the auth routes behind the access check, the
+//! layers every response passes ([`layers`]), the accept loop ([`listen`]), and the rule
+//! deciding whether an address may be listened on.
+
+pub mod layers;
+mod listen;
+
+pub use listen::{client_addr, serve, ClientAddr, Limits};
 
 use std::net::SocketAddr;
 
@@ -9,14 +15,14 @@ use crate::api::ApiState;
 use crate::auth::{self, AuthState};
 
 /// Everything `serve` answers: the API, `/api/v1/auth/…`, `/api/v1/tokens…` and the dashboard, behind
-/// [`auth::protect`].
+/// [`auth::protect`], within [`layers::apply`].
 pub fn app(api: ApiState, auth: AuthState) -> Router {
-    auth::protect(
+    layers::apply(auth::protect(
         crate::api::router(api)
             .merge(auth::routes(auth.clone()))
             .merge(crate::web::router()),
         auth,
-    )
+    ))
 }
 
 /// Whether starmon may serve on `addr`: anything off loopback needs authentication configured
