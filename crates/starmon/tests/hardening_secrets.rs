@@ -134,3 +134,25 @@ fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
         "ANSI escape codes in a pipe: {text:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_channel_is_listed_with_its_server_and_recipient() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    let api = serve(store, Default::default()).await;
+    let email = json!({"host": "127.0.0.1", "port": 2525, "from": "starmon@example.com",
+        "to": ["ops@example.com", "dba@example.com"], "password": "smtp-pw", "security": "none"});
+    let (code, created) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "mail", "kind": "email", "email": email}),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    let (code, list) = send(Method::GET, &format!("{api}/channels"), json!({})).await;
+    assert_eq!(code, 200);
+    let shown = list["channels"][0]["url"].as_str().unwrap_or_default();
+    assert_eq!(shown, "smtp://127.0.0.1:2525 → ops@… (+1)", "{list}");
+    assert_eq!(created["url"], shown, "the create answer shows the same");
+    assert!(!list.to_string().contains("smtp-pw"), "{list}");
+}
