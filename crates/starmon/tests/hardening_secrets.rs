@@ -93,15 +93,15 @@ async fn send(method: Method, url: &str, body: Value) -> (u16, Value) {
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-#[test]
-fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("starmon.db");
+/// Starts `starmon serve` on a free loopback port over `db`, waits (at most 20 s) for its
+/// "starmon serving" line, stops it and returns what it logged until then.
+fn serve_until_started(db: &Path) -> String {
     let mut child = Command::new(STARMON)
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(&db)
+        .arg(db)
         .env_remove("RUST_LOG")
         .env_remove("NO_COLOR")
+        .env_remove("STARMON_DATABASE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -129,6 +129,13 @@ fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     let _ = child.wait();
     let text = seen.join("\n");
     assert!(text.contains("starmon serving"), "no start line: {text}");
+    text
+}
+
+#[test]
+fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = serve_until_started(&dir.path().join("starmon.db"));
     assert!(
         !text.contains('\u{1b}'),
         "ANSI escape codes in a pipe: {text:?}"
@@ -155,4 +162,109 @@ async fn an_email_channel_is_listed_with_its_server_and_recipient() {
     assert_eq!(shown, "smtp://127.0.0.1:2525 → ops@… (+1)", "{list}");
     assert_eq!(created["url"], shown, "the create answer shows the same");
     assert!(!list.to_string().contains("smtp-pw"), "{list}");
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temporary path")
+}
+
+#[test]
+fn a_lost_key_file_stops_every_command_with_the_remedy_and_no_new_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let key = starmon::secretbox::key_path(&db);
+    std::fs::remove_file(&key).expect("lose the key");
+    for args in [
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", arg(&db)],
+        vec!["demo", "--listen", "127.0.0.1:0", "--db", arg(&db)],
+        vec!["cluster", "test", "prod", "--db", arg(&db)],
+        vec!["cluster", "list", "--db", arg(&db)],
+    ] {
+        let (ok, err) = run(&args);
+        assert!(!ok, "{args:?} started: {err}");
+        assert!(err.contains("is missing"), "{args:?}: {err}");
+        assert!(err.contains("starmon key reset"), "{args:?}: {err}");
+        assert!(!key.exists(), "{args:?} created a new key");
+    }
+}
+
+#[test]
+fn a_replaced_key_file_is_refused_until_key_reset() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let key = starmon::secretbox::key_path(&db);
+    std::fs::write(&key, [7u8; 32]).expect("replace the key");
+    let (ok, err) = run(&["serve", "--listen", "127.0.0.1:0", "--db", arg(&db)]);
+    assert!(!ok, "serve started with the wrong key: {err}");
+    assert!(err.contains("does not open"), "{err}");
+    let (ok, err) = run(&["key", "reset", "--db", arg(&db)]);
+    assert!(ok, "key reset failed: {err}");
+    let (ok, err) = run(&["cluster", "list", "--db", arg(&db)]);
+    assert!(ok, "still refused after key reset: {err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_readable_by_others_is_warned_about_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let key = starmon::secretbox::key_path(&db);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let text = serve_until_started(&db);
+    assert!(text.contains("readable by other users"), "{text}");
+    assert!(text.contains("0644"), "{text}");
+}
+
+/// Seals `clear` with a key this database never had: a row written by another starmon.
+fn foreign(clear: &str) -> String {
+    starmon::secretbox::SecretBox::from_key(&[9; 32])
+        .encrypt(&clear.to_string().into())
+        .expect("encrypt")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_another_key_wrote_are_named_errors_not_internal_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let store = SqliteStore::open(&db).expect("open");
+    let api = serve(store, Default::default()).await;
+    let (code, ch) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "ops", "kind": "slack", "url": "http://127.0.0.1:9/hook"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{ch}");
+    let conn = rusqlite::Connection::open(&db).expect("sqlite");
+    conn.execute("UPDATE clusters SET password = ?1", [foreign("pw")])
+        .expect("update");
+    conn.execute("UPDATE alert_channels SET url = ?1", [foreign("http://x/")])
+        .expect("update");
+    let (_, clusters) = send(Method::GET, &format!("{api}/clusters"), json!({})).await;
+    let id = clusters["clusters"][0]["id"].as_i64().expect("cluster id");
+    for (method, url, what) in [
+        (
+            Method::GET,
+            format!("{api}/clusters/{id}/overview"),
+            "password of cluster",
+        ),
+        (
+            Method::POST,
+            format!("{api}/clusters/{id}/test"),
+            "password of cluster",
+        ),
+        (Method::GET, format!("{api}/channels"), "channel \"ops\""),
+        (
+            Method::POST,
+            format!("{api}/channels/{}/test", ch["id"]),
+            "channel \"ops\"",
+        ),
+    ] {
+        let (code, body) = send(method, &url, json!({})).await;
+        assert_eq!(code, 500, "{url}: {body}");
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(error.contains(what), "{url}: {body}");
+        assert!(error.contains("another key"), "{url}: {body}");
+    }
 }

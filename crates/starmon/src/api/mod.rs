@@ -272,7 +272,18 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        ApiError::internal(e)
+        match e {
+            // Not a bug to hide behind "internal error": the operator must act (enter the
+            // secret again or restore the key), and the text names what, never the secret.
+            StoreError::Secret(e @ crate::secretbox::SecretError::Unreadable { .. }) => {
+                tracing::error!(error = %e, "a stored secret cannot be read");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: e.to_string(),
+                }
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 

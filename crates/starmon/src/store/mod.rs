@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod keycheck;
 pub mod sqlite;
 
 use chrono::{LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -39,7 +40,9 @@ pub enum StoreError {
     Pool(#[from] r2d2::Error),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// The key of stored secrets cannot be read or created, or a secret cannot be sealed.
+    /// The key of stored secrets cannot be read or created, does not open what is stored, or
+    /// one stored secret does not open ([`crate::secretbox::SecretError::Unreadable`]: a state
+    /// to show, e.g. as a failed collection, not an internal error).
     #[error("{0}")]
     Secret(#[from] crate::secretbox::SecretError),
 }
