@@ -97,6 +97,9 @@ impl SqliteStore {
         create_private(path)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Before anything reads the schema: a damaged file fails here with a message saying so.
+        super::health::check_not_corrupt(&conn, path)?;
+        super::health::check_writable(&mut conn, path)?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
