@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{json, Value};
 use starmon::model::NewCluster;
+use starmon::store::alerts::AlertStore;
 use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
 
@@ -351,4 +352,131 @@ fn a_read_only_database_is_refused_at_start_when_permissions_apply() {
     };
     assert!(!ok, "serve started on a read-only database: {err}");
     assert!(err.contains(arg(&db)), "{err}");
+}
+
+/// A receiver on loopback answering `status` with `body`, counting requests.
+async fn receiver(
+    status: u16,
+    body: &'static str,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        let h = h.clone();
+        async move {
+            h.fetch_add(1, Ordering::SeqCst);
+            (
+                axum::http::StatusCode::from_u16(status).expect("status"),
+                body,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("127.0.0.1:{port}"), hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_button_never_shows_what_the_receiver_answered() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    let api = serve(store, Default::default()).await;
+    let (addr, hits) = receiver(
+        500,
+        "<html>internal admin page: root password hunter2</html>",
+    )
+    .await;
+    let (code, ch) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "hook", "kind": "webhook", "url": format!("http://{addr}/hook")}),
+    )
+    .await;
+    assert_eq!(code, 201, "{ch}");
+    let (code, test) = send(
+        Method::POST,
+        &format!("{api}/channels/{}/test", ch["id"]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 200, "{test}");
+    assert_eq!(test["ok"], false);
+    let error = test["error"].as_str().unwrap_or_default();
+    assert!(error.contains("HTTP 500"), "{test}");
+    assert!(
+        !error.contains("hunter2") && !error.contains("html"),
+        "{test}"
+    );
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_network_lists_refuse_targets_at_creation_and_delivery() {
+    use std::sync::atomic::Ordering;
+    let (addr, hits) = receiver(200, "ok").await;
+    let port = addr.rsplit_once(':').expect("port").1.to_string();
+    let mut config = starmon::config::Config::default();
+    config.notify.allow_networks = vec!["10.0.0.0/8".into()];
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    // Stored directly, as if created before the setting existed: delivery must refuse too.
+    for (name, host) in [("literal", "127.0.0.1"), ("by-name", "localhost")] {
+        store
+            .add_channel(&starmon::store::alerts::StoredChannel {
+                id: 0,
+                name: name.into(),
+                kind: "webhook".into(),
+                url: format!("http://{host}:{port}/hook").into(),
+                secret: None,
+                settings: None,
+                min_severity: starmon::alerts::rules::Severity::Info,
+                enabled: true,
+                created_at: 0,
+            })
+            .expect("add channel");
+    }
+    let api = serve(store, config).await;
+    // Creating: an IP literal, a name whose DNS answer is loopback, an SMTP server.
+    for body in [
+        json!({"name": "a", "kind": "webhook", "url": format!("http://127.0.0.1:{port}/")}),
+        json!({"name": "b", "kind": "slack", "url": format!("http://localhost:{port}/")}),
+        json!({"name": "c", "kind": "email", "email": {"host": "127.0.0.1", "port": 25,
+            "from": "s@example.com", "to": ["o@example.com"], "security": "none"}}),
+    ] {
+        let (code, resp) = send(Method::POST, &format!("{api}/channels"), body).await;
+        assert_eq!(code, 400, "{resp}");
+        assert_eq!(
+            resp["error"], "target 127.0.0.1 is not in [notify] allow_networks",
+            "{resp}"
+        );
+    }
+    let (_, list) = send(Method::GET, &format!("{api}/channels"), json!({})).await;
+    for ch in list["channels"].as_array().expect("channels") {
+        let (code, test) = send(
+            Method::POST,
+            &format!("{api}/channels/{}/test", ch["id"]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(code, 200, "{test}");
+        assert_eq!(test["ok"], false, "{}: {test}", ch["name"]);
+        assert!(
+            test["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("is not in [notify] allow_networks")),
+            "{}: {test}",
+            ch["name"]
+        );
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "nothing reached the receiver"
+    );
 }

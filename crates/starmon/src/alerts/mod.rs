@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod notify;
 pub mod rules;
+pub mod target_policy;
 
 use std::sync::Arc;
 
@@ -185,6 +186,11 @@ impl Alerting {
             self.notifier.send(&channels, notice);
         }
         Ok(n)
+    }
+
+    /// Refuses a channel whose target `[notify]` does not allow (when it is created or edited).
+    pub async fn check_target(&self, c: &StoredChannel) -> Result<(), String> {
+        self.notifier.check_target(&channel(c)?).await
     }
 
     /// Sends a test notification to one channel now.

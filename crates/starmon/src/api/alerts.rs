@@ -543,6 +543,7 @@ pub(super) async fn create_channel(
         created_at: now_ms(),
     };
     check_channel(&c)?;
+    ctx.alerting.check_target(&c).await.map_err(ApiError::bad)?;
     let store = ctx.store.clone();
     let shown = channel_json(&c);
     let id = tokio::task::spawn_blocking(move || store.add_channel(&c))
@@ -600,6 +601,7 @@ pub(super) async fn update_channel(
         c.enabled = e;
     }
     check_channel(&c)?;
+    ctx.alerting.check_target(&c).await.map_err(ApiError::bad)?;
     let shown = channel_json(&c);
     let store = ctx.store.clone();
     tokio::task::spawn_blocking(move || store.update_channel(&c))

@@ -60,11 +60,15 @@ impl ApiState {
     ) -> anyhow::Result<ApiState> {
         let tz = config.tz()?;
         Ok(ApiState {
-            alerting: Arc::new(crate::alerts::Alerting::new(
-                store.clone(),
-                config.alerts.clone(),
-                tz,
-            )),
+            alerting: Arc::new(
+                crate::alerts::Alerting::new(store.clone(), config.alerts.clone(), tz)
+                    .with_notifier(crate::alerts::notify::Notifier::new(
+                        crate::alerts::notify::NotifierConfig {
+                            targets: Arc::new(config.notify.policy()?),
+                            ..Default::default()
+                        },
+                    )),
+            ),
             alerts: config.alerts.clone(),
             store,
             tz: config.tz()?,
