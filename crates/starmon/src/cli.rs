@@ -66,6 +66,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The key file that encrypts stored secrets (`<database>.key`).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Print the default configuration file, with a comment for every setting.
     Config,
     /// Try starmon with nothing else installed: two emulated StarRocks clusters (one with a disk
@@ -81,6 +86,17 @@ pub enum Command {
         /// Keep the database in this file instead of a temporary folder.
         #[arg(long)]
         db: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Replace a lost or wrong key with a new one: what the current key file still opens is
+    /// kept; cluster passwords it cannot open are emptied (enter them again) and channels it
+    /// cannot open are removed (create them again). The old key file is moved aside, not deleted.
+    Reset {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 

@@ -80,6 +80,17 @@ hysteresis_pct = 5.0
 # for_secs = 600       # how long the condition must hold before the alert fires
 # severity = "critical"
 # enabled = true
+
+[notify]
+# Networks (CIDRs) notification channels may reach, checked on the address connected to (after
+# DNS), when a channel is created and at every delivery. Empty: any network not denied.
+# Recommended where starmon runs beside other services, e.g. only your chat/SMTP egress:
+# allow_networks = ["203.0.113.0/24"]
+allow_networks = []
+# Networks channels may never reach; wins over allow_networks. Recommended at least:
+# deny_networks = ["169.254.0.0/16", "fd00:ec2::254/128"]   # cloud metadata services
+# (STARMON_NOTIFY_ALLOW_NETWORKS / STARMON_NOTIFY_DENY_NETWORKS: comma-separated.)
+deny_networks = []
 "#;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -93,6 +104,40 @@ pub struct Config {
     pub auth: AuthConfig,
     pub alerts: AlertsConfig,
     pub server: ServerConfig,
+    pub notify: NotifyConfig,
+}
+
+/// `[notify]`: where notification channels may send.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// CIDRs a channel's target address must be in; empty: any not denied.
+    pub allow_networks: Vec<String>,
+    /// CIDRs a channel's target address must not be in; wins over `allow_networks`.
+    pub deny_networks: Vec<String>,
+}
+
+impl NotifyConfig {
+    pub fn policy(&self) -> Result<crate::alerts::target_policy::TargetPolicy, ConfigError> {
+        crate::alerts::target_policy::TargetPolicy::new(&self.allow_networks, &self.deny_networks)
+            .map_err(ConfigError::Invalid)
+    }
+
+    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) {
+        let list = |v: String| -> Vec<String> {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        if let Some(v) = get("STARMON_NOTIFY_ALLOW_NETWORKS") {
+            self.allow_networks = list(v);
+        }
+        if let Some(v) = get("STARMON_NOTIFY_DENY_NETWORKS") {
+            self.deny_networks = list(v);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -182,6 +227,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             alerts: AlertsConfig::default(),
             server: ServerConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -447,6 +493,7 @@ impl Config {
             self.auth.session_hours = num("STARMON_AUTH_SESSION_HOURS", v)?;
         }
         self.server.apply_env(&get)?;
+        self.notify.apply_env(&get);
         Ok(())
     }
 
@@ -500,6 +547,7 @@ impl Config {
         }
         self.server.validate()?;
         self.tz()?;
+        self.notify.policy()?;
         Ok(())
     }
 
@@ -554,6 +602,25 @@ mod tests {
             err.to_string().contains("STARMON_RETENTION_DETAIL_DAYS"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn notify_networks_come_from_the_file_or_the_environment_and_must_be_cidrs() {
+        let mut c: Config =
+            toml::from_str("[notify]\ndeny_networks = [\"169.254.0.0/16\"]").expect("parses");
+        assert!(c.validate().is_ok());
+        let policy = c.notify.policy().expect("policy");
+        assert!(policy
+            .check("169.254.169.254".parse().expect("ip"))
+            .is_err());
+        c.apply_env(|n| {
+            (n == "STARMON_NOTIFY_ALLOW_NETWORKS").then(|| "10.0.0.0/8, 192.168.0.0/16".into())
+        })
+        .expect("env");
+        assert_eq!(c.notify.allow_networks, ["10.0.0.0/8", "192.168.0.0/16"]);
+        c.notify.deny_networks = vec!["10.0.0.0/40".into()];
+        let err = c.validate().expect_err("not a CIDR");
+        assert!(err.to_string().contains("notify.deny_networks"), "{err}");
     }
 
     #[test]

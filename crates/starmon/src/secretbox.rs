@@ -36,6 +36,39 @@ pub enum SecretError {
     /// The value does not decrypt: tampered with, or encrypted under another key.
     #[error("cannot decrypt: {0}")]
     Decrypt(&'static str),
+    /// Start-up check: secrets are stored but their key file is gone. Creating a new key here
+    /// would leave every stored secret unreadable and monitoring silently stopped.
+    #[error(
+        "the key file {} is missing, but the database {} holds {stored} encrypted secret(s) \
+         (cluster passwords, notification channels) that only that key opens. Restore the key \
+         file (e.g. from the backup of the database). If it is lost for good, run `starmon key \
+         reset --db {}` and enter the cluster passwords and channels again.",
+        key.display(), database.display(), database.display()
+    )]
+    KeyMissing {
+        key: PathBuf,
+        database: PathBuf,
+        stored: usize,
+    },
+    /// Start-up check: the key file does not open a stored secret (replaced, or another
+    /// installation's key).
+    #[error(
+        "the key file {} does not open the secrets stored in {}: it is not the key that \
+         encrypted them (replaced, or copied from another installation). Restore the right key \
+         file. If it is lost for good, run `starmon key reset --db {}` and enter the cluster \
+         passwords and channels again.",
+        key.display(), database.display(), database.display()
+    )]
+    WrongKey { key: PathBuf, database: PathBuf },
+    /// One stored secret does not open with the key in use, although the start-up check passed
+    /// (e.g. a row written by another starmon with another key). `what` names it, e.g.
+    /// "the password of cluster 3".
+    #[error(
+        "{what} cannot be read: it was encrypted with another key than {}. Enter it again, or \
+         restore the key file that wrote it.",
+        key.display()
+    )]
+    Unreadable { what: String, key: PathBuf },
 }
 
 /// The key that encrypts stored secrets. Never printed.
@@ -74,43 +107,49 @@ impl SecretBox {
     /// never sees a half-written key and two processes racing to create it agree: the loser
     /// reads the winner's key.
     pub fn load_or_create(path: &Path) -> Result<SecretBox, SecretError> {
+        match SecretBox::load(path)? {
+            Some(b) => Ok(b),
+            None => SecretBox::create(path),
+        }
+    }
+
+    /// The key at `path`; None when there is no file.
+    pub fn load(path: &Path) -> Result<Option<SecretBox>, SecretError> {
+        match std::fs::symlink_metadata(path) {
+            Ok(_) => read_key(path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(SecretError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Creates the key at `path` (see [`SecretBox::load_or_create`]); if another process
+    /// created it first, reads theirs.
+    pub fn create(path: &Path) -> Result<SecretBox, SecretError> {
         let io = |source| SecretError::Io {
             path: path.to_path_buf(),
             source,
         };
-        if !path.exists() {
-            let key = random_bytes::<KEY_LEN>()?;
-            let mut tmp = path.as_os_str().to_owned();
-            // Unique per attempt, so racers never share (or delete) each other's file.
-            let tag = u64::from_le_bytes(random_bytes::<8>()?);
-            tmp.push(format!(".tmp-{}-{tag:016x}", std::process::id()));
-            let tmp = PathBuf::from(tmp);
-            let written = create_new_private(&tmp).and_then(|mut f| {
-                f.write_all(&key)?;
-                f.sync_all()
-            });
-            let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
-            let _ = std::fs::remove_file(&tmp);
-            match linked {
-                Ok(()) => return Ok(SecretBox::from_key(&key)),
-                // Another process created it first: use theirs.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(io(e)),
-            }
+        let key = random_bytes::<KEY_LEN>()?;
+        let mut tmp = path.as_os_str().to_owned();
+        // Unique per attempt, so racers never share (or delete) each other's file.
+        let tag = u64::from_le_bytes(random_bytes::<8>()?);
+        tmp.push(format!(".tmp-{}-{tag:016x}", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        let written = create_new_private(&tmp).and_then(|mut f| {
+            f.write_all(&key)?;
+            f.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(SecretBox::from_key(&key)),
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_key(path),
+            Err(e) => Err(io(e)),
         }
-        let mut bytes = Vec::with_capacity(KEY_LEN);
-        std::fs::File::open(path)
-            .and_then(|f| f.take(KEY_LEN as u64 + 1).read_to_end(&mut bytes))
-            .map_err(io)?;
-        let key: [u8; KEY_LEN] =
-            bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| SecretError::BadKeyFile {
-                    path: path.to_path_buf(),
-                    len: bytes.len(),
-                })?;
-        Ok(SecretBox::from_key(&key))
     }
 
     /// `v1:<base64(nonce || ciphertext)>` with a fresh random nonce.
@@ -144,6 +183,41 @@ impl SecretBox {
         String::from_utf8(clear)
             .map(SecretString::from)
             .map_err(|_| SecretError::Decrypt("not UTF-8"))
+    }
+}
+
+fn read_key(path: &Path) -> Result<SecretBox, SecretError> {
+    let mut bytes = Vec::with_capacity(KEY_LEN);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(KEY_LEN as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|source| SecretError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let key: [u8; KEY_LEN] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| SecretError::BadKeyFile {
+            path: path.to_path_buf(),
+            len: bytes.len(),
+        })?;
+    Ok(SecretBox::from_key(&key))
+}
+
+/// The permission bits of the key file when its group or others may read or write it: anyone
+/// who can read the key and the database can read every stored password. None when it is
+/// private (or on a system without Unix permissions).
+pub fn shared_mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 

@@ -9,7 +9,9 @@ use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, AuthState};
-use crate::cli::{Cli, ClusterCommand, Command, Endpoint, StoreArgs, TokenCommand, UserCommand};
+use crate::cli::{
+    Cli, ClusterCommand, Command, Endpoint, KeyCommand, StoreArgs, TokenCommand, UserCommand,
+};
 use crate::collector::{self, ClusterCollector, Target};
 use crate::config::{Config, DEFAULT_TOML};
 use crate::model::NewCluster;
@@ -55,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster { command } => cluster(command),
         Command::User { command } => user(command),
         Command::Token { command } => token(command),
+        Command::Key { command } => key(command),
         Command::Collect {
             endpoint,
             samples,
@@ -81,6 +84,9 @@ pub fn init_logging() {
                 .unwrap_or_else(|_| "starmon=info,warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal: in a journal, a file or a pipe they are
+        // noise that breaks grep.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 
@@ -367,6 +373,35 @@ fn token(command: TokenCommand) -> anyhow::Result<()> {
             } else {
                 bail!("no active API token with id {id}")
             }
+        }
+    }
+}
+
+fn key(command: KeyCommand) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Reset { store } => {
+            let config = load_config(&store)?;
+            let db = &config.database;
+            let report = crate::store::keycheck::reset_key(db)
+                .with_context(|| format!("cannot reset the key of {}", db.display()))?;
+            if let Some(aside) = &report.set_aside {
+                println!("the previous key file was moved to {}", aside.display());
+            }
+            println!(
+                "new key file {}; {} secret(s) kept",
+                crate::secretbox::key_path(db).display(),
+                report.kept
+            );
+            for name in &report.passwords_cleared {
+                println!(
+                    "cluster {name}: password emptied, its collections fail until it is entered \
+                     again (dashboard, or PATCH /api/v1/clusters/{{id}} {{\"password\": …}})"
+                );
+            }
+            for name in &report.channels_removed {
+                println!("channel {name}: removed, create it again");
+            }
+            Ok(())
         }
     }
 }

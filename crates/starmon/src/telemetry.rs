@@ -219,4 +219,32 @@ mod tests {
         assert!(text.contains(r#"starmon_overview_requests_total{result="hit"} 1"#));
         assert!(text.ends_with("# EOF\n"));
     }
+
+    /// Cluster names may hold `"`, `\` and `}` (only control characters are refused), so the
+    /// exposition must escape them or a scraper reads other series, or none.
+    #[test]
+    fn label_values_are_escaped_so_each_series_keeps_its_cluster_name() {
+        let evil = r#"a"b\c} evil 1"#;
+        let t = Telemetry::new();
+        t.collection(evil, Outcome::Ok, 0.05, 1);
+        t.collection("prod", Outcome::Failed, 0.05, 0);
+        let text = t.encode(None, None);
+        let parsed = crate::starrocks::prom::Exposition::parse(&text).expect("parses");
+        assert_eq!(parsed.bad_lines, 0, "{text}");
+        let clusters: Vec<(&str, f64)> = parsed
+            .matching("starmon_collections_total", &[])
+            .map(|s| (s.label("cluster").unwrap_or("?"), s.value))
+            .collect();
+        assert_eq!(clusters.len(), 2, "{text}");
+        assert!(clusters.contains(&(evil, 1.0)), "{clusters:?}\n{text}");
+        assert!(clusters.contains(&("prod", 1.0)), "{clusters:?}");
+        assert_eq!(
+            parsed.value(
+                "starmon_collection_source_failures_total",
+                &[("cluster", evil)]
+            ),
+            Some(1.0),
+            "{text}"
+        );
+    }
 }

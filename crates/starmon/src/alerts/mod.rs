@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod notify;
 pub mod rules;
+pub mod target_policy;
 
 use std::sync::Arc;
 
@@ -58,6 +59,41 @@ pub fn email_settings(json: &str) -> Result<EmailSettings, String> {
         password: e.password.map(SecretString::from),
         security: e.security,
     })
+}
+
+/// Where an e-mail channel sends, safe to list: `smtp://host:port → ops@… (+1)`. Recipients'
+/// domains are left out (they say whom starmon pages, not needed to recognise the channel);
+/// `smtps` for TLS from the first byte.
+pub fn email_target(s: &EmailSettings) -> String {
+    let scheme = match s.security {
+        SmtpSecurity::Tls => "smtps",
+        SmtpSecurity::None | SmtpSecurity::Starttls => "smtp",
+    };
+    let mut out = format!("{scheme}://{}:{}", s.host, s.port);
+    if let Some(first) = s.to.first() {
+        let local = first.split_once('@').map_or(first.as_str(), |(l, _)| l);
+        out.push_str(&format!(" → {local}@…"));
+        if s.to.len() > 1 {
+            out.push_str(&format!(" (+{})", s.to.len() - 1));
+        }
+    }
+    out
+}
+
+/// The target of a stored channel as the API lists it: the webhook URL redacted, or the e-mail
+/// server and first recipient.
+pub fn shown_target(c: &StoredChannel) -> String {
+    if c.kind != ChannelKind::Email.as_str() {
+        return redact_url(c.url.expose_secret());
+    }
+    match c
+        .settings
+        .as_ref()
+        .map(|s| email_settings(s.expose_secret()))
+    {
+        Some(Ok(s)) => email_target(&s),
+        Some(Err(_)) | None => "<invalid e-mail settings>".to_string(),
+    }
 }
 
 /// The engine and the notifier, as `serve` runs them.
@@ -150,6 +186,11 @@ impl Alerting {
             self.notifier.send(&channels, notice);
         }
         Ok(n)
+    }
+
+    /// Refuses a channel whose target `[notify]` does not allow (when it is created or edited).
+    pub async fn check_target(&self, c: &StoredChannel) -> Result<(), String> {
+        self.notifier.check_target(&channel(c)?).await
     }
 
     /// Sends a test notification to one channel now.

@@ -20,6 +20,12 @@
 //! A 4xx other than 408/429 is not retried (the request will not get better), and neither is a
 //! redirect (a webhook URL that moved must be edited). A 2xx whose body carries a vendor error
 //! (DingTalk/WeCom `errcode`, Feishu `code`) is a failure and is retried, as the issue asks.
+//!
+//! A receiver's answer is never quoted: errors (shown by the test button, logged, stored) carry
+//! the HTTP status and only the vendors' documented error fields, truncated — otherwise a channel
+//! pointed at an internal service would read that service's pages back through starmon. Targets
+//! are checked against `[notify]` network lists ([`super::target_policy`]) on the address
+//! connected to.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +42,11 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use tokio::sync::{Notify, Semaphore};
 use tracing::{debug, info, warn, Instrument};
+
+use super::target_policy::{FilteringResolver, RefusedTarget, ResolveError, TargetPolicy};
+use answers::classify;
+
+mod answers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -456,6 +467,8 @@ pub struct NotifierConfig {
     pub max_in_flight: usize,
     /// Deliveries queued or being retried, across all channels; past it new ones are dropped.
     pub max_pending: usize,
+    /// The networks targets may be in (`[notify]` in the configuration).
+    pub targets: Arc<TargetPolicy>,
 }
 
 impl Default for NotifierConfig {
@@ -465,6 +478,7 @@ impl Default for NotifierConfig {
             retry_delays: [1, 2, 4, 8, 16].map(Duration::from_secs).to_vec(),
             max_in_flight: 8,
             max_pending: 10_000,
+            targets: Arc::default(),
         }
     }
 }
@@ -548,6 +562,8 @@ impl Notifier {
             // (and a token in the path) somewhere the user did not configure.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("starmon/", env!("CARGO_PKG_VERSION")))
+            // Names resolve to allowed addresses only (IP literals are checked in the attempt).
+            .dns_resolver(Arc::new(FilteringResolver(cfg.targets.clone())))
             .build();
         let (client, client_error) = match built {
             Ok(c) => (Some(c), String::new()),
@@ -783,9 +799,16 @@ impl Notifier {
         if !matches!(url.scheme(), "http" | "https") {
             return Attempt::Fatal(format!("unsupported URL scheme {:?}", url.scheme()));
         }
+        if let Err(e) = self.check_ip_literal(&url) {
+            return Attempt::Fatal(e.to_string());
+        }
         let resp = match client.post(url).json(&body).send().await {
             Ok(r) => r,
-            Err(e) => return Attempt::Retry(describe(&e, self.inner.cfg.timeout), None),
+            // Every address of the name is refused: retrying will not change the policy.
+            Err(e) => match refused_in(&e) {
+                Some(refused) => return Attempt::Fatal(refused.to_string()),
+                None => return Attempt::Retry(describe(&e, self.inner.cfg.timeout), None),
+            },
         };
         let status = resp.status();
         let retry_after = retry_after(resp.headers());
@@ -800,52 +823,69 @@ impl Notifier {
         let Some(settings) = &ch.email else {
             return Attempt::Fatal("e-mail channel without SMTP settings".to_string());
         };
-        email::send(settings, n, self.inner.cfg.timeout).await
+        let addr = match self
+            .inner
+            .cfg
+            .targets
+            .resolve(&settings.host, settings.port)
+            .await
+        {
+            Ok(addrs) => match addrs.first() {
+                Some(a) => *a,
+                None => return Attempt::Retry(format!("{} has no address", settings.host), None),
+            },
+            Err(ResolveError::Refused(e)) => return Attempt::Fatal(e.to_string()),
+            Err(e @ ResolveError::Dns(_)) => return Attempt::Retry(e.to_string(), None),
+        };
+        email::send(settings, addr, n, self.inner.cfg.timeout).await
     }
+
+    /// An IP-literal webhook URL skips DNS, hence the resolver's filter: checked here.
+    fn check_ip_literal(&self, url: &Url) -> Result<(), RefusedTarget> {
+        let host = url.host_str().unwrap_or_default();
+        match host.trim_start_matches('[').trim_end_matches(']').parse() {
+            Ok(ip) => self.inner.cfg.targets.check(ip),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Whether the channel's target is allowed by `[notify]`, for creating or editing a channel:
+    /// an error only when the target is refused (a name that does not resolve now may later).
+    pub async fn check_target(&self, ch: &Channel) -> Result<(), String> {
+        let (host, port) = match (&ch.email, ch.kind) {
+            (Some(s), ChannelKind::Email) => (s.host.clone(), s.port),
+            _ => {
+                let Ok(url) = Url::parse(ch.url.expose_secret()) else {
+                    return Ok(());
+                };
+                match (url.host_str(), url.port_or_known_default()) {
+                    (Some(h), Some(p)) => (h.to_string(), p),
+                    _ => return Ok(()),
+                }
+            }
+        };
+        match self.inner.cfg.targets.resolve(&host, port).await {
+            Err(ResolveError::Refused(e)) => Err(e.to_string()),
+            Ok(_) | Err(ResolveError::Dns(_)) => Ok(()),
+        }
+    }
+}
+
+/// The policy's refusal, when it is what made a request fail.
+fn refused_in(e: &reqwest::Error) -> Option<RefusedTarget> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<RefusedTarget>() {
+            return Some(r.clone());
+        }
+        cur = err.source();
+    }
+    None
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The guarded maps stay consistent even if a holder panicked: every change is one call.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Decides an HTTP answer: status first, then the vendor's own error field in a 2xx body.
-fn classify(kind: ChannelKind, status: u16, body: &str, retry_after: Option<Duration>) -> Attempt {
-    let snippet = || truncate_chars(body.trim(), 200);
-    match status {
-        200..=299 => {}
-        300..=399 => {
-            return Attempt::Fatal(format!(
-                "HTTP {status}: the receiver redirects; configure the final URL"
-            ))
-        }
-        408 | 429 => return Attempt::Retry(format!("HTTP {status}: {}", snippet()), retry_after),
-        400..=499 => return Attempt::Fatal(format!("HTTP {status}: {}", snippet())),
-        _ => return Attempt::Retry(format!("HTTP {status}: {}", snippet()), None),
-    }
-    let field = match kind {
-        ChannelKind::Dingtalk | ChannelKind::Wecom => &["errcode"][..],
-        // `StatusCode` is the older field Feishu still sends beside `code`.
-        ChannelKind::Feishu => &["code", "StatusCode"][..],
-        _ => return Attempt::Delivered,
-    };
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
-    let code = parsed
-        .as_ref()
-        .and_then(|v| field.iter().find_map(|f| v.get(*f)))
-        .and_then(Value::as_i64);
-    match code {
-        Some(0) => Attempt::Delivered,
-        Some(c) => Attempt::Retry(format!("{} error {c}: {}", kind.as_str(), snippet()), None),
-        None => Attempt::Retry(
-            format!(
-                "{} answered without an error code: {}",
-                kind.as_str(),
-                snippet()
-            ),
-            None,
-        ),
-    }
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -907,28 +947,47 @@ mod email {
 
     use lettre::message::header::ContentType;
     use lettre::message::Mailbox;
+    use std::net::SocketAddr;
+
     use lettre::transport::smtp::authentication::Credentials;
+    use lettre::transport::smtp::client::{Tls, TlsParameters};
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
     use secrecy::ExposeSecret;
 
     use super::{email_subject_and_body, Attempt, EmailSettings, Notification, SmtpSecurity};
 
-    pub(super) async fn send(s: &EmailSettings, n: &Notification, timeout: Duration) -> Attempt {
+    /// Sends to the server at `addr`, the address of `s.host` that `[notify]` allows: connecting
+    /// to the checked address, not the name, so DNS cannot answer differently a second time.
+    /// TLS still verifies the certificate against `s.host`.
+    pub(super) async fn send(
+        s: &EmailSettings,
+        addr: SocketAddr,
+        n: &Notification,
+        timeout: Duration,
+    ) -> Attempt {
         let message = match build(s, n) {
             Ok(m) => m,
             Err(e) => return Attempt::Fatal(e),
         };
-        let builder = match s.security {
-            SmtpSecurity::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                &s.host,
-            )),
-            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host),
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host),
+        let tls = |wrap: fn(TlsParameters) -> Tls| {
+            TlsParameters::new(s.host.clone())
+                .map(wrap)
+                .map_err(|e| Attempt::Fatal(format!("SMTP settings: {}", smtp_error(&e))))
         };
-        let mut builder = match builder {
-            Ok(b) => b.port(s.port).timeout(Some(timeout)),
-            Err(e) => return Attempt::Fatal(format!("SMTP settings: {e}")),
+        let tls = match s.security {
+            SmtpSecurity::None => Ok(Tls::None),
+            SmtpSecurity::Starttls => tls(Tls::Required),
+            SmtpSecurity::Tls => tls(Tls::Wrapper),
         };
+        let tls = match tls {
+            Ok(t) => t,
+            Err(a) => return a,
+        };
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
+                .port(addr.port())
+                .tls(tls)
+                .timeout(Some(timeout));
         if let Some(user) = &s.username {
             let password = s
                 .password
@@ -946,8 +1005,25 @@ mod email {
             ),
             Ok(Ok(_)) => Attempt::Delivered,
             // A 5xx reply (unknown recipient, authentication refused) will not get better.
-            Ok(Err(e)) if e.is_permanent() => Attempt::Fatal(format!("SMTP: {e}")),
-            Ok(Err(e)) => Attempt::Retry(format!("SMTP: {e}"), None),
+            Ok(Err(e)) if e.is_permanent() => Attempt::Fatal(smtp_error(&e)),
+            Ok(Err(e)) => Attempt::Retry(smtp_error(&e), None),
+        }
+    }
+
+    /// The reply code, or what kind of failure; never the server's reply text, which a channel
+    /// pointed at some other service would read back (its banner, its error page).
+    fn smtp_error(e: &lettre::transport::smtp::Error) -> String {
+        if let Some(code) = e.status() {
+            format!("SMTP: the server replied {code}")
+        } else if e.is_timeout() {
+            "SMTP: no answer in time".to_string()
+        } else if e.is_tls() {
+            "SMTP: the TLS handshake failed".to_string()
+        } else if e.is_response() || e.is_client() {
+            "SMTP: the server does not speak SMTP as expected".to_string()
+        } else {
+            // Connection errors: our own socket's reason ("Connection refused").
+            format!("SMTP: {}", super::root_cause(e))
         }
     }
 
@@ -1283,67 +1359,5 @@ mod tests {
             assert!(!s.contains(leaked), "{leaked} in {s}");
         }
         assert!(s.contains("access_token=***"), "{s}");
-    }
-
-    #[test]
-    fn answers_are_classified() {
-        use ChannelKind::*;
-        assert_eq!(classify(Webhook, 204, "", None), Attempt::Delivered);
-        assert_eq!(classify(Slack, 200, "ok", None), Attempt::Delivered);
-        assert!(matches!(classify(Slack, 500, "", None), Attempt::Retry(..)));
-        assert!(matches!(
-            classify(Webhook, 503, "", None),
-            Attempt::Retry(..)
-        ));
-        assert!(matches!(
-            classify(Slack, 404, "no_service", None),
-            Attempt::Fatal(_)
-        ));
-        assert!(matches!(
-            classify(Webhook, 302, "", None),
-            Attempt::Fatal(_)
-        ));
-        assert_eq!(
-            classify(Webhook, 429, "", Some(Duration::from_secs(3))),
-            Attempt::Retry("HTTP 429: ".to_string(), Some(Duration::from_secs(3)))
-        );
-        assert_eq!(
-            classify(Dingtalk, 200, r#"{"errcode":0,"errmsg":"ok"}"#, None),
-            Attempt::Delivered
-        );
-        assert!(matches!(
-            classify(Dingtalk, 200, r#"{"errcode":310000,"errmsg":"sign not match"}"#, None),
-            Attempt::Retry(ref e, None) if e.contains("310000")
-        ));
-        assert!(matches!(
-            classify(Wecom, 200, "ok", None),
-            Attempt::Retry(..)
-        ));
-        assert_eq!(
-            classify(Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#, None),
-            Attempt::Delivered
-        );
-        assert_eq!(
-            classify(Feishu, 200, r#"{"code":0,"msg":"success","data":{}}"#, None),
-            Attempt::Delivered
-        );
-        assert_eq!(
-            classify(
-                Feishu,
-                200,
-                r#"{"StatusCode":0,"StatusMessage":"success"}"#,
-                None
-            ),
-            Attempt::Delivered
-        );
-        assert!(matches!(
-            classify(
-                Feishu,
-                200,
-                r#"{"code":19021,"msg":"sign match fail"}"#,
-                None
-            ),
-            Attempt::Retry(..)
-        ));
     }
 }

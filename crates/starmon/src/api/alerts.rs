@@ -463,11 +463,12 @@ pub(super) async fn delete_silence(
     }
 }
 
-/// A channel as shown: the URL with its tokens masked, whether a secret is set.
+/// A channel as shown: the URL with its tokens masked (an e-mail channel's server and first
+/// recipient), whether a secret is set.
 fn channel_json(c: &StoredChannel) -> Value {
     json!({
         "id": c.id, "name": c.name, "kind": c.kind,
-        "url": crate::alerts::redact_url(c.url.expose_secret()),
+        "url": crate::alerts::shown_target(c),
         "has_secret": c.secret.is_some(),
         "min_severity": c.min_severity, "enabled": c.enabled, "created_at": c.created_at,
     })
@@ -542,6 +543,7 @@ pub(super) async fn create_channel(
         created_at: now_ms(),
     };
     check_channel(&c)?;
+    ctx.alerting.check_target(&c).await.map_err(ApiError::bad)?;
     let store = ctx.store.clone();
     let shown = channel_json(&c);
     let id = tokio::task::spawn_blocking(move || store.add_channel(&c))
@@ -599,6 +601,7 @@ pub(super) async fn update_channel(
         c.enabled = e;
     }
     check_channel(&c)?;
+    ctx.alerting.check_target(&c).await.map_err(ApiError::bad)?;
     let shown = channel_json(&c);
     let store = ctx.store.clone();
     tokio::task::spawn_blocking(move || store.update_channel(&c))

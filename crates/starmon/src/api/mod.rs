@@ -63,11 +63,15 @@ impl ApiState {
     ) -> anyhow::Result<ApiState> {
         let tz = config.tz()?;
         Ok(ApiState {
-            alerting: Arc::new(crate::alerts::Alerting::new(
-                store.clone(),
-                config.alerts.clone(),
-                tz,
-            )),
+            alerting: Arc::new(
+                crate::alerts::Alerting::new(store.clone(), config.alerts.clone(), tz)
+                    .with_notifier(crate::alerts::notify::Notifier::new(
+                        crate::alerts::notify::NotifierConfig {
+                            targets: Arc::new(config.notify.policy()?),
+                            ..Default::default()
+                        },
+                    )),
+            ),
             alerts: config.alerts.clone(),
             store,
             tz: config.tz()?,
@@ -275,7 +279,18 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        ApiError::internal(e)
+        match e {
+            // Not a bug to hide behind "internal error": the operator must act (enter the
+            // secret again or restore the key), and the text names what, never the secret.
+            StoreError::Secret(e @ crate::secretbox::SecretError::Unreadable { .. }) => {
+                tracing::error!(error = %e, "a stored secret cannot be read");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: e.to_string(),
+                }
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 

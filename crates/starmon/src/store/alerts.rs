@@ -267,9 +267,23 @@ impl SqliteStore {
             .transpose()
     }
 
-    fn decrypt_opt(&self, s: Option<String>) -> Result<Option<SecretString>, StoreError> {
-        s.map(|s| self.secrets().decrypt(&s).map_err(StoreError::from))
-            .transpose()
+    /// A channel's stored secret in clear; one that another key sealed is a
+    /// [`crate::secretbox::SecretError::Unreadable`] naming the channel.
+    fn open_secret(&self, s: &str, channel: &str) -> Result<SecretString, StoreError> {
+        self.secrets().decrypt(s).map_err(|_| {
+            StoreError::Secret(crate::secretbox::SecretError::Unreadable {
+                what: format!("the URL or secret of notification channel {channel:?}"),
+                key: crate::secretbox::key_path(self.path()),
+            })
+        })
+    }
+
+    fn decrypt_opt(
+        &self,
+        s: Option<String>,
+        channel: &str,
+    ) -> Result<Option<SecretString>, StoreError> {
+        s.map(|s| self.open_secret(&s, channel)).transpose()
     }
 }
 
@@ -678,13 +692,16 @@ impl AlertStore for SqliteStore {
         raw.into_iter()
             .map(
                 |(id, name, kind, url, secret, settings, min, enabled, created_at)| {
+                    let url = self.open_secret(&url, &name)?;
+                    let secret = self.decrypt_opt(secret, &name)?;
+                    let settings = self.decrypt_opt(settings, &name)?;
                     Ok(StoredChannel {
                         id,
                         name,
                         kind,
-                        url: self.secrets().decrypt(&url)?,
-                        secret: self.decrypt_opt(secret)?,
-                        settings: self.decrypt_opt(settings)?,
+                        url,
+                        secret,
+                        settings,
                         min_severity: severity(&min)?,
                         enabled,
                         created_at,

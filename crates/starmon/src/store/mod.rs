@@ -5,6 +5,8 @@
 
 pub mod alerts;
 pub mod auth;
+mod health;
+pub mod keycheck;
 pub mod sqlite;
 
 use chrono::{LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -39,7 +41,16 @@ pub enum StoreError {
     Pool(#[from] r2d2::Error),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// The key of stored secrets cannot be read or created, or a secret cannot be sealed.
+    /// The database file cannot be used at all: damaged, or not writable. `problem` says which
+    /// and what to do.
+    #[error("the database {} {problem}", path.display())]
+    Unusable {
+        path: std::path::PathBuf,
+        problem: String,
+    },
+    /// The key of stored secrets cannot be read or created, does not open what is stored, or
+    /// one stored secret does not open ([`crate::secretbox::SecretError::Unreadable`]: a state
+    /// to show, e.g. as a failed collection, not an internal error).
     #[error("{0}")]
     Secret(#[from] crate::secretbox::SecretError),
 }

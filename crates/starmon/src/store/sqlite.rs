@@ -87,8 +87,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date; loads
-    /// the key of stored secrets from `<path>.key`, creating it on first start, and encrypts any
-    /// cluster password still stored in clear by an older starmon.
+    /// the key of stored secrets from `<path>.key` and checks it opens them (creating it only
+    /// while nothing is stored, see [`super::keycheck`]), and encrypts any cluster password still
+    /// stored in clear by an older starmon.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
@@ -96,6 +97,9 @@ impl SqliteStore {
         create_private(path)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Before anything reads the schema: a damaged file fails here with a message saying so.
+        super::health::check_not_corrupt(&conn, path)?;
+        super::health::check_writable(&mut conn, path)?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -109,10 +113,8 @@ impl SqliteStore {
         // Enough for every distinct statement below, so none is ever re-prepared.
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn)?;
-        let key = secretbox::key_path(path);
-        let key_existed = key.exists();
-        let secrets = SecretBox::load_or_create(&key)?;
-        encrypt_clear_passwords(&mut conn, &secrets, key_existed)?;
+        let secrets = super::keycheck::open_key(&conn, path)?;
+        encrypt_clear_passwords(&mut conn, &secrets)?;
         let manager = r2d2_sqlite::SqliteConnectionManager::file(path)
             .with_flags(
                 rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -142,6 +144,11 @@ impl SqliteStore {
     /// The key that encrypts stored secrets (cluster passwords, channel URLs).
     pub(crate) fn secrets(&self) -> &SecretBox {
         &self.secrets
+    }
+
+    /// The database file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// A read-only connection from the pool.
@@ -181,21 +188,15 @@ fn create_private(_path: &Path) -> std::io::Result<()> {
 }
 
 /// Encrypts, in one transaction, the passwords written in clear before encryption existed.
-fn encrypt_clear_passwords(
-    conn: &mut Connection,
-    secrets: &SecretBox,
-    key_existed: bool,
-) -> Result<(), StoreError> {
+fn encrypt_clear_passwords(conn: &mut Connection, secrets: &SecretBox) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let rows: Vec<(i64, String)> = tx
         .prepare("SELECT id, password FROM clusters")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let mut encrypted = 0;
-    let mut sealed = 0;
     for (id, password) in rows {
         if secretbox::is_encrypted(&password) {
-            sealed += 1;
             continue;
         }
         let stored = secrets.encrypt(&SecretString::from(password))?;
@@ -212,18 +213,10 @@ fn encrypt_clear_passwords(
             "encrypted cluster passwords stored in clear"
         );
     }
-    if sealed > 0 && !key_existed {
-        // A new key cannot open what an old one sealed: say so now, not at every collection.
-        warn!(
-            clusters = sealed,
-            "a new key file was created but the database holds encrypted passwords: they cannot \
-             be decrypted; restore the old key file or re-enter the cluster passwords"
-        );
-    }
     Ok(())
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    INTEGER PRIMARY KEY,
@@ -673,12 +666,11 @@ impl Store for SqliteStore {
             .optional()?;
         password
             .map(|p| {
-                self.secrets.decrypt(&p).map_err(|e| {
-                    StoreError::Corrupt(format!(
-                        "the password of cluster {cluster_id} does not decrypt ({e}): the key \
-                         file {} does not match the database; restore it or re-enter the password",
-                        secretbox::key_path(&self.path).display()
-                    ))
+                self.secrets.decrypt(&p).map_err(|_| {
+                    StoreError::Secret(secretbox::SecretError::Unreadable {
+                        what: format!("the password of cluster {cluster_id}"),
+                        key: secretbox::key_path(&self.path),
+                    })
                 })
             })
             .transpose()
@@ -1854,18 +1846,29 @@ mod tests {
     }
 
     #[test]
-    fn another_key_file_cannot_decrypt_and_says_so() {
+    fn a_password_sealed_by_another_key_is_a_typed_error_naming_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("starmon.db");
-        let id = add(&SqliteStore::open(&path).expect("open"), "prod");
-        std::fs::remove_file(secretbox::key_path(&path)).expect("remove key");
-        let store = SqliteStore::open(&path).expect("opens with a new key");
+        let store = SqliteStore::open(&path).expect("open");
+        let id = add(&store, "prod");
+        // As if written by another starmon with its own key: the start-up check passed.
+        let foreign = SecretBox::from_key(&[9; secretbox::KEY_LEN])
+            .encrypt(&SecretString::from("x"))
+            .expect("encrypt");
+        store
+            .conn()
+            .execute(
+                "UPDATE clusters SET password = ?1 WHERE id = ?2",
+                params![foreign, id],
+            )
+            .expect("update");
         match store.cluster_password(id) {
-            Err(StoreError::Corrupt(msg)) => {
-                assert!(msg.contains("key file"), "{msg}");
-                assert!(msg.contains("does not match"), "{msg}");
+            Err(e @ StoreError::Secret(secretbox::SecretError::Unreadable { .. })) => {
+                let msg = e.to_string();
+                assert!(msg.contains(&format!("password of cluster {id}")), "{msg}");
+                assert!(msg.contains("another key"), "{msg}");
             }
-            other => panic!("expected Corrupt, got {other:?}"),
+            other => panic!("expected Unreadable, got {other:?}"),
         }
         // The clusters themselves are still listed, and a new password can be entered.
         assert_eq!(store.list_clusters().expect("list").len(), 1);

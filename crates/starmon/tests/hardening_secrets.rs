@@ -1,0 +1,482 @@
+//! Hardening of secrets, start-up checks and what starmon shows: the real binary refusing to
+//! start on a lost key or a broken database, logs without colour codes in a pipe, channels
+//! listed without secrets and never echoing a receiver's answer, and the webhook network lists.
+//! Everything on loopback, a fresh database per test.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use starmon::model::NewCluster;
+use starmon::store::alerts::AlertStore;
+use starmon::store::sqlite::SqliteStore;
+use starmon::store::Store;
+
+const STARMON: &str = env!("CARGO_BIN_EXE_starmon");
+
+/// Runs `starmon ARGS` to its end (at most 20 s) with a clean environment for starmon's own
+/// variables; returns the exit success and standard error.
+fn run(args: &[&str]) -> (bool, String) {
+    let mut child = Command::new(STARMON)
+        .args(args)
+        .env_remove("STARMON_DATABASE")
+        .env_remove("RUST_LOG")
+        .env("SR_PW", "pw")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn starmon");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                e.read_to_string(&mut err).expect("stderr");
+            }
+            return (status.success(), err);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("starmon {args:?} still running after 20 s: it did not refuse to start");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A database with one registered cluster (so one encrypted password) and its key file.
+fn database_with_a_cluster(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("starmon.db");
+    let store = SqliteStore::open(&db).expect("open");
+    store
+        .add_cluster(&NewCluster {
+            name: "prod".into(),
+            fe_host: "127.0.0.1".into(),
+            fe_query_port: 9,
+            fe_http_port: 9,
+            user: "root".into(),
+            password: "s3cret".to_string().into(),
+        })
+        .expect("add");
+    db
+}
+
+/// Serves `store` as `starmon serve` does (access control off) on a free loopback port.
+async fn serve(store: SqliteStore, config: starmon::config::Config) -> String {
+    let sqlite = Arc::new(store);
+    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite;
+    let state = starmon::api::ApiState::new(store, &config, Default::default(), Default::default())
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, starmon::server::app(state, auth)).await;
+    });
+    format!("http://{addr}/api/v1")
+}
+
+async fn send(method: Method, url: &str, body: Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .request(method, url)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Starts `starmon serve` on a free loopback port over `db`, waits (at most 20 s) for its
+/// "starmon serving" line, stops it and returns what it logged until then.
+fn serve_until_started(db: &Path) -> String {
+    let mut child = Command::new(STARMON)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env_remove("STARMON_DATABASE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("starmon serving")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = seen.join("\n");
+    assert!(text.contains("starmon serving"), "no start line: {text}");
+    text
+}
+
+#[test]
+fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = serve_until_started(&dir.path().join("starmon.db"));
+    assert!(
+        !text.contains('\u{1b}'),
+        "ANSI escape codes in a pipe: {text:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_channel_is_listed_with_its_server_and_recipient() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    let api = serve(store, Default::default()).await;
+    let email = json!({"host": "127.0.0.1", "port": 2525, "from": "starmon@example.com",
+        "to": ["ops@example.com", "dba@example.com"], "password": "smtp-pw", "security": "none"});
+    let (code, created) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "mail", "kind": "email", "email": email}),
+    )
+    .await;
+    assert_eq!(code, 201, "{created}");
+    let (code, list) = send(Method::GET, &format!("{api}/channels"), json!({})).await;
+    assert_eq!(code, 200);
+    let shown = list["channels"][0]["url"].as_str().unwrap_or_default();
+    assert_eq!(shown, "smtp://127.0.0.1:2525 → ops@… (+1)", "{list}");
+    assert_eq!(created["url"], shown, "the create answer shows the same");
+    assert!(!list.to_string().contains("smtp-pw"), "{list}");
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temporary path")
+}
+
+#[test]
+fn a_lost_key_file_stops_every_command_with_the_remedy_and_no_new_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let key = starmon::secretbox::key_path(&db);
+    std::fs::remove_file(&key).expect("lose the key");
+    for args in [
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", arg(&db)],
+        vec!["demo", "--listen", "127.0.0.1:0", "--db", arg(&db)],
+        vec!["cluster", "test", "prod", "--db", arg(&db)],
+        vec!["cluster", "list", "--db", arg(&db)],
+    ] {
+        let (ok, err) = run(&args);
+        assert!(!ok, "{args:?} started: {err}");
+        assert!(err.contains("is missing"), "{args:?}: {err}");
+        assert!(err.contains("starmon key reset"), "{args:?}: {err}");
+        assert!(!key.exists(), "{args:?} created a new key");
+    }
+}
+
+#[test]
+fn a_replaced_key_file_is_refused_until_key_reset() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let key = starmon::secretbox::key_path(&db);
+    std::fs::write(&key, [7u8; 32]).expect("replace the key");
+    let (ok, err) = run(&["serve", "--listen", "127.0.0.1:0", "--db", arg(&db)]);
+    assert!(!ok, "serve started with the wrong key: {err}");
+    assert!(err.contains("does not open"), "{err}");
+    let (ok, err) = run(&["key", "reset", "--db", arg(&db)]);
+    assert!(ok, "key reset failed: {err}");
+    let (ok, err) = run(&["cluster", "list", "--db", arg(&db)]);
+    assert!(ok, "still refused after key reset: {err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_readable_by_others_is_warned_about_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let key = starmon::secretbox::key_path(&db);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let text = serve_until_started(&db);
+    assert!(text.contains("readable by other users"), "{text}");
+    assert!(text.contains("0644"), "{text}");
+}
+
+/// Seals `clear` with a key this database never had: a row written by another starmon.
+fn foreign(clear: &str) -> String {
+    starmon::secretbox::SecretBox::from_key(&[9; 32])
+        .encrypt(&clear.to_string().into())
+        .expect("encrypt")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_another_key_wrote_are_named_errors_not_internal_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let store = SqliteStore::open(&db).expect("open");
+    let api = serve(store, Default::default()).await;
+    let (code, ch) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "ops", "kind": "slack", "url": "http://127.0.0.1:9/hook"}),
+    )
+    .await;
+    assert_eq!(code, 201, "{ch}");
+    let conn = rusqlite::Connection::open(&db).expect("sqlite");
+    conn.execute("UPDATE clusters SET password = ?1", [foreign("pw")])
+        .expect("update");
+    conn.execute("UPDATE alert_channels SET url = ?1", [foreign("http://x/")])
+        .expect("update");
+    let (_, clusters) = send(Method::GET, &format!("{api}/clusters"), json!({})).await;
+    let id = clusters["clusters"][0]["id"].as_i64().expect("cluster id");
+    for (method, url, what) in [
+        (
+            Method::GET,
+            format!("{api}/clusters/{id}/overview"),
+            "password of cluster",
+        ),
+        (
+            Method::POST,
+            format!("{api}/clusters/{id}/test"),
+            "password of cluster",
+        ),
+        (Method::GET, format!("{api}/channels"), "channel \"ops\""),
+        (
+            Method::POST,
+            format!("{api}/channels/{}/test", ch["id"]),
+            "channel \"ops\"",
+        ),
+    ] {
+        let (code, body) = send(method, &url, json!({})).await;
+        assert_eq!(code, 500, "{url}: {body}");
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(error.contains(what), "{url}: {body}");
+        assert!(error.contains("another key"), "{url}: {body}");
+    }
+}
+
+/// A real database with some history, every page in the main file (no WAL left).
+fn database_with_history(dir: &Path) -> std::path::PathBuf {
+    use starmon::model::{CollectionStatus, Outcome, Snapshot};
+    let db = database_with_a_cluster(dir);
+    let store = SqliteStore::open(&db).expect("open");
+    let id = store.list_clusters().expect("list")[0].id;
+    for i in 0..400 {
+        let at = 1_700_000_000_000 + i * 30_000;
+        let snapshot = Snapshot {
+            collected_at: at,
+            qps: Some(i as f64),
+            ..Snapshot::default()
+        };
+        let status = CollectionStatus {
+            collected_at: at,
+            outcome: Outcome::Ok,
+            duration_ms: 5,
+            errors: vec![],
+        };
+        store
+            .write_collection(id, &snapshot, &[], &status)
+            .expect("write");
+    }
+    drop(store);
+    let conn = rusqlite::Connection::open(&db).expect("sqlite");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .expect("checkpoint");
+    db
+}
+
+#[test]
+fn a_corrupted_database_is_refused_at_start_naming_the_file() {
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_history(dir.path());
+    let len = std::fs::metadata(&db).expect("meta").len();
+    assert!(len > 16 * 4096, "a database of several pages: {len} bytes");
+    // Garbage over the last 4 pages (4 KiB each): history that opening the database does not
+    // read, so only a check notices before the first collection fails.
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .expect("open for damage");
+    f.seek(SeekFrom::Start(len - 4 * 4096)).expect("seek");
+    let garbage: Vec<u8> = (0..4 * 4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    f.write_all(&garbage).expect("damage");
+    drop(f);
+    let started = Instant::now();
+    let (ok, err) = run(&["serve", "--listen", "127.0.0.1:0", "--db", arg(&db)]);
+    assert!(!ok, "serve started on a damaged database: {err}");
+    assert!(err.contains(arg(&db)), "{err}");
+    assert!(err.contains("is damaged"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "refused quickly"
+    );
+}
+
+/// As root (how these tests run here) file permissions do not stop writes, so this test can
+/// only show the refusal for an unprivileged user; the check itself is covered by
+/// `store::health::tests::a_database_that_cannot_be_written_is_refused_naming_the_file`.
+#[cfg(unix)]
+#[test]
+fn a_read_only_database_is_refused_at_start_when_permissions_apply() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_history(dir.path());
+    let ro = |p: &Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    ro(&db, 0o444);
+    ro(dir.path(), 0o555);
+    let privileged = std::fs::OpenOptions::new().append(true).open(&db).is_ok();
+    let result =
+        (!privileged).then(|| run(&["serve", "--listen", "127.0.0.1:0", "--db", arg(&db)]));
+    ro(dir.path(), 0o755);
+    let Some((ok, err)) = result else {
+        eprintln!("skipped: this user writes to read-only files (root)");
+        return;
+    };
+    assert!(!ok, "serve started on a read-only database: {err}");
+    assert!(err.contains(arg(&db)), "{err}");
+}
+
+/// A receiver on loopback answering `status` with `body`, counting requests.
+async fn receiver(
+    status: u16,
+    body: &'static str,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        let h = h.clone();
+        async move {
+            h.fetch_add(1, Ordering::SeqCst);
+            (
+                axum::http::StatusCode::from_u16(status).expect("status"),
+                body,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("127.0.0.1:{port}"), hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_button_never_shows_what_the_receiver_answered() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    let api = serve(store, Default::default()).await;
+    let (addr, hits) = receiver(
+        500,
+        "<html>internal admin page: root password hunter2</html>",
+    )
+    .await;
+    let (code, ch) = send(
+        Method::POST,
+        &format!("{api}/channels"),
+        json!({"name": "hook", "kind": "webhook", "url": format!("http://{addr}/hook")}),
+    )
+    .await;
+    assert_eq!(code, 201, "{ch}");
+    let (code, test) = send(
+        Method::POST,
+        &format!("{api}/channels/{}/test", ch["id"]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(code, 200, "{test}");
+    assert_eq!(test["ok"], false);
+    let error = test["error"].as_str().unwrap_or_default();
+    assert!(error.contains("HTTP 500"), "{test}");
+    assert!(
+        !error.contains("hunter2") && !error.contains("html"),
+        "{test}"
+    );
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_network_lists_refuse_targets_at_creation_and_delivery() {
+    use std::sync::atomic::Ordering;
+    let (addr, hits) = receiver(200, "ok").await;
+    let port = addr.rsplit_once(':').expect("port").1.to_string();
+    let mut config = starmon::config::Config::default();
+    config.notify.allow_networks = vec!["10.0.0.0/8".into()];
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    // Stored directly, as if created before the setting existed: delivery must refuse too.
+    for (name, host) in [("literal", "127.0.0.1"), ("by-name", "localhost")] {
+        store
+            .add_channel(&starmon::store::alerts::StoredChannel {
+                id: 0,
+                name: name.into(),
+                kind: "webhook".into(),
+                url: format!("http://{host}:{port}/hook").into(),
+                secret: None,
+                settings: None,
+                min_severity: starmon::alerts::rules::Severity::Info,
+                enabled: true,
+                created_at: 0,
+            })
+            .expect("add channel");
+    }
+    let api = serve(store, config).await;
+    // Creating: an IP literal, a name whose DNS answer is loopback, an SMTP server.
+    for body in [
+        json!({"name": "a", "kind": "webhook", "url": format!("http://127.0.0.1:{port}/")}),
+        json!({"name": "b", "kind": "slack", "url": format!("http://localhost:{port}/")}),
+        json!({"name": "c", "kind": "email", "email": {"host": "127.0.0.1", "port": 25,
+            "from": "s@example.com", "to": ["o@example.com"], "security": "none"}}),
+    ] {
+        let (code, resp) = send(Method::POST, &format!("{api}/channels"), body).await;
+        assert_eq!(code, 400, "{resp}");
+        assert_eq!(
+            resp["error"], "target 127.0.0.1 is not in [notify] allow_networks",
+            "{resp}"
+        );
+    }
+    let (_, list) = send(Method::GET, &format!("{api}/channels"), json!({})).await;
+    for ch in list["channels"].as_array().expect("channels") {
+        let (code, test) = send(
+            Method::POST,
+            &format!("{api}/channels/{}/test", ch["id"]),
+            json!({}),
+        )
+        .await;
+        assert_eq!(code, 200, "{test}");
+        assert_eq!(test["ok"], false, "{}: {test}", ch["name"]);
+        assert!(
+            test["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("is not in [notify] allow_networks")),
+            "{}: {test}",
+            ch["name"]
+        );
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "nothing reached the receiver"
+    );
+}
