@@ -480,3 +480,85 @@ async fn notify_network_lists_refuse_targets_at_creation_and_delivery() {
         "nothing reached the receiver"
     );
 }
+
+/// A cluster whose stored password another key wrote is not silently skipped: every cycle stores
+/// a failed collection naming the cause, and `collection_failing` fires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_another_key_wrote_fails_every_collection_and_alerts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = database_with_a_cluster(dir.path());
+    let sqlite = Arc::new(SqliteStore::open(&db).expect("open"));
+    let id = sqlite
+        .add_cluster(&NewCluster {
+            name: "restored".into(),
+            fe_host: "127.0.0.1".into(),
+            fe_query_port: 9,
+            fe_http_port: 9,
+            user: "root".into(),
+            password: "pw".to_string().into(),
+        })
+        .expect("add")
+        .id;
+    // One row from another starmon's database: the key opens the others, so starmon starts.
+    let conn = rusqlite::Connection::open(&db).expect("sqlite");
+    conn.execute(
+        "UPDATE clusters SET password = ?1 WHERE id = ?2",
+        rusqlite::params![foreign("pw"), id],
+    )
+    .expect("update");
+    drop(conn);
+    let mut config = starmon::config::Config {
+        database: db.clone(),
+        ..Default::default()
+    };
+    config.collector.interval_secs = 1;
+    config.collector.jobs_interval_secs = 1;
+    config.collector.size_interval_secs = 1;
+    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
+    let store: Arc<dyn Store> = sqlite.clone();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let (app, collector) =
+        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let api = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let firing = loop {
+        let (_, v) = send(
+            Method::GET,
+            &format!("{api}/alerts?state=firing"),
+            json!({}),
+        )
+        .await;
+        let fired = v["alerts"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|a| a["rule_id"] == "collection_failing" && a["cluster_id"] == id)
+        });
+        if fired {
+            break v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "collection_failing never fired: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    cancel.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;
+    let statuses = sqlite.statuses(id, 0, i64::MAX).expect("statuses");
+    assert!(statuses.len() >= 3, "{statuses:?} ({firing})");
+    for s in &statuses {
+        assert_eq!(s.outcome, starmon::model::Outcome::Failed, "{s:?}");
+        assert!(
+            s.errors.iter().any(|e| e.error.contains("another key")),
+            "{s:?}"
+        );
+    }
+}
