@@ -195,58 +195,56 @@ async fn record_collection(
     alerting: &Arc<crate::alerts::Alerting>,
     telemetry: &Telemetry,
 ) {
-    {
-        telemetry.collection(
-            &record.name,
-            collected.status.outcome,
-            collected.status.duration_ms as f64 / 1000.0,
-            collected.status.errors.len(),
+    telemetry.collection(
+        &record.name,
+        collected.status.outcome,
+        collected.status.duration_ms as f64 / 1000.0,
+        collected.status.errors.len(),
+    );
+    if collected.status.outcome != Outcome::Ok {
+        let sources: Vec<&str> = collected
+            .status
+            .errors
+            .iter()
+            .map(|e| e.source.as_str())
+            .collect();
+        info!(
+            outcome = collected.status.outcome.as_str(),
+            ?sources,
+            "collection incomplete"
         );
-        if collected.status.outcome != Outcome::Ok {
-            let sources: Vec<&str> = collected
-                .status
-                .errors
-                .iter()
-                .map(|e| e.source.as_str())
-                .collect();
-            info!(
-                outcome = collected.status.outcome.as_str(),
-                ?sources,
-                "collection incomplete"
-            );
+    }
+    let store = store.clone();
+    let alerting = alerting.clone();
+    let rec = record.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        store.write_collection(
+            rec.id,
+            &collected.snapshot,
+            &collected.nodes,
+            &collected.status,
+        )?;
+        // The alert rules see what was just stored; notifications are queued, not awaited.
+        if let Err(e) = alerting.after_collection(
+            &rec,
+            &collected.snapshot,
+            &collected.nodes,
+            &collected.status,
+        ) {
+            warn!(error = %e, "cannot evaluate the alert rules");
         }
-        let store = store.clone();
-        let alerting = alerting.clone();
-        let rec = record.clone();
-        let written = tokio::task::spawn_blocking(move || {
-            store.write_collection(
-                rec.id,
-                &collected.snapshot,
-                &collected.nodes,
-                &collected.status,
-            )?;
-            // The alert rules see what was just stored; notifications are queued, not awaited.
-            if let Err(e) = alerting.after_collection(
-                &rec,
-                &collected.snapshot,
-                &collected.nodes,
-                &collected.status,
-            ) {
-                warn!(error = %e, "cannot evaluate the alert rules");
-            }
-            Ok::<_, crate::store::StoreError>(())
-        })
-        .await;
-        match written {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                telemetry.store_write_failed();
-                warn!(error = %e, "cannot store the collection");
-            }
-            Err(e) => {
-                telemetry.store_write_failed();
-                warn!(error = %e, "store task failed");
-            }
+        Ok::<_, crate::store::StoreError>(())
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            telemetry.store_write_failed();
+            warn!(error = %e, "cannot store the collection");
+        }
+        Err(e) => {
+            telemetry.store_write_failed();
+            warn!(error = %e, "store task failed");
         }
     }
 }
