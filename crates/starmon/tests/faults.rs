@@ -711,16 +711,24 @@ async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
     let overview = format!("{base}/api/v1/clusters/{}/overview", record.id);
     let http = reqwest::Client::new();
     let stall_until = std::time::Instant::now() + Duration::from_millis(6 * interval_ms as u64);
+    let mut sources = Vec::new();
     while std::time::Instant::now() < stall_until {
         let r = http
             .get(&overview)
-            .timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(15))
             .send()
             .await
             .expect("overview answers");
         assert!(r.status().is_success(), "overview: {}", r.status());
+        let body: Value = r.json().await.expect("overview JSON");
+        sources.push(body["source"].as_str().unwrap_or_default().to_string());
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // The overview fails over within its own time too: live answers, not only stored ones.
+    assert!(
+        sources.iter().any(|s| s == "live"),
+        "overview sources under the stall: {sources:?}"
+    );
     control
         .faults("stall", "fe0", json!({ "sql_delay_ms": 0 }))
         .await;

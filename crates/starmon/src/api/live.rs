@@ -117,14 +117,20 @@ async fn fetch(
     if slot.is_none() {
         let s = store.clone();
         let id = record.id;
-        let password = blocking(move || s.cluster_password(id)).await?;
+        let rec = record.clone();
+        let (password, fes) = blocking(move || {
+            let fes = crate::collector::stored_fes(s.as_ref(), &rec);
+            Ok((s.cluster_password(id)?, fes))
+        })
+        .await?;
         if let Some(p) = password {
             let target = Target::from_record(record, p);
-            *slot = Some(ClusterCollector::with_http(
-                target,
-                cfg.clone(),
-                http.clone(),
-            ));
+            let mut collector = ClusterCollector::with_http(target, cfg.clone(), http.clone());
+            // The collection and the live lists each get half the overview's time, so a stalled
+            // FE is failed over within it and the answer stays live rather than stored.
+            collector.set_cycle_budget(OVERVIEW_BUDGET / 2);
+            collector.add_known_fes(fes);
+            *slot = Some(collector);
         }
     }
     let at = now_ms();

@@ -91,6 +91,8 @@ pub struct ClusterCollector {
     suspects: Vec<(String, u16)>,
     /// The time of the collection (or overview request) under way.
     budget: Budget,
+    /// Overrides the cycle budget (80 % of the interval), for a caller with its own deadline.
+    budget_total: Option<Duration>,
     prev: Option<Prev>,
     last_jobs_ms: Option<i64>,
     last_size_ms: Option<i64>,
@@ -132,6 +134,7 @@ impl ClusterCollector {
             known_fes: Vec::new(),
             suspects: Vec::new(),
             budget,
+            budget_total: None,
             prev: None,
             last_jobs_ms: None,
             last_size_ms: None,
@@ -143,6 +146,17 @@ impl ClusterCollector {
 
     pub fn target(&self) -> &Target {
         &self.target
+    }
+
+    /// FEs to try when the registered one does not answer, before this collector has read SHOW
+    /// FRONTENDS itself (e.g. the FEs of the latest stored collection): without them a stalled
+    /// or stopped registered FE would leave nothing to fail over to.
+    pub fn add_known_fes(&mut self, fes: impl IntoIterator<Item = (String, u16)>) {
+        for fe in fes {
+            if !self.known_fes.contains(&fe) {
+                self.known_fes.push(fe);
+            }
+        }
     }
 
     /// Starts a new budget of one cycle for the calls that follow.
@@ -723,9 +737,16 @@ impl ClusterCollector {
         }
     }
 
-    /// The collection deadline for one cycle: 80 % of the interval.
+    /// The collection deadline for one cycle: 80 % of the interval, unless set.
     pub fn cycle_budget(&self) -> Duration {
-        self.cfg.interval().mul_f64(0.8)
+        self.budget_total
+            .unwrap_or_else(|| self.cfg.interval().mul_f64(0.8))
+    }
+
+    /// Bounds each later collection (and each [`ClusterCollector::live_details`]) to `total`
+    /// instead of 80 % of the interval: for a request that must answer in its own time.
+    pub fn set_cycle_budget(&mut self, total: Duration) {
+        self.budget_total = Some(total);
     }
 }
 

@@ -111,11 +111,10 @@ async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: Cancellatio
             match store.cluster_password(record.id) {
                 Ok(Some(password)) => {
                     let target = Target::from_record(&record, password);
-                    collector = Some(ClusterCollector::with_http(
-                        target,
-                        config.collector.clone(),
-                        http.clone(),
-                    ));
+                    let mut c =
+                        ClusterCollector::with_http(target, config.collector.clone(), http.clone());
+                    c.add_known_fes(stored_fes(store.as_ref(), &record));
+                    collector = Some(c);
                 }
                 Ok(None) => {
                     warn!("no password stored; not collecting");
@@ -164,6 +163,20 @@ async fn cluster_loop(record: ClusterRecord, shared: Shared, cancel: Cancellatio
     }
     if let Some(c) = collector {
         c.close().await;
+    }
+}
+
+/// The FEs of the cluster's latest stored collection, at the registered query port (the port
+/// FEs of one cluster share unless configured otherwise): where to fail over to before the
+/// first SHOW FRONTENDS of this run has answered.
+pub fn stored_fes(store: &dyn Store, record: &ClusterRecord) -> Vec<(String, u16)> {
+    match store.latest_nodes(record.id) {
+        Ok(Some((_, nodes))) => nodes
+            .into_iter()
+            .filter(|n| n.kind == Some(crate::model::NodeKind::Fe) && !n.host.is_empty())
+            .map(|n| (n.host, record.fe_query_port))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -73,7 +73,11 @@ impl ClusterCollector {
     /// MV refreshes: running now, and finished since the last look (by task-run id, so neither
     /// the FE's clock nor its time zone matter). The first look only learns what exists. False
     /// when task_runs could not be read (then nothing is known, not even what runs).
-    pub(super) async fn collect_mv_refreshes(&mut self, snap: &mut Snapshot, errors: &mut Errors) -> bool {
+    pub(super) async fn collect_mv_refreshes(
+        &mut self,
+        snap: &mut Snapshot,
+        errors: &mut Errors,
+    ) -> bool {
         let Some(rows) = self
             .query(
                 "SELECT QUERY_ID, STATE FROM information_schema.task_runs WHERE CREATE_TIME >= DATE_SUB(NOW(), INTERVAL 2 HOUR)",
