@@ -5,8 +5,6 @@
 
 pub mod alerts;
 pub mod auth;
-mod health;
-pub mod keycheck;
 pub mod sqlite;
 
 use chrono::{LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -17,7 +15,7 @@ use crate::model::{
     ClusterRecord, ClusterUpdate, CollectionStatus, NewCluster, NodeSample, Snapshot,
 };
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{keycheck, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
