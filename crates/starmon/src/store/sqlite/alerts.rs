@@ -4,7 +4,7 @@
 use rusqlite::{params, Row};
 use secrecy::SecretString;
 
-use super::{conflict_on_duplicate, SqliteStore};
+use super::{all_rows, conflict_on_duplicate, first_row, SqliteStore};
 // TODO(issue 11): rule types move to model (plain data; store must not import from alerts).
 use crate::alerts::rules::{Op, Scope, Severity, UserRule};
 use crate::store::alerts::{
@@ -133,23 +133,14 @@ impl AlertStore for SqliteStore {
             "SELECT {ALERT_COLUMNS} FROM alerts WHERE ?1 IS NULL OR cluster_id = ?1
              ORDER BY cluster_id, rule_id, subject"
         ))?;
-        let mut rows = stmt.query([cluster_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(decode_alert(r)?);
-        }
-        Ok(out)
+        all_rows(&mut stmt, [cluster_id], decode_alert)
     }
 
     fn alert_by_id(&self, id: i64) -> Result<Option<ActiveAlert>, StoreError> {
         let conn = self.read()?;
         let mut stmt =
             conn.prepare_cached(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?1"))?;
-        let mut rows = stmt.query([id])?;
-        match rows.next()? {
-            Some(r) => Ok(Some(decode_alert(r)?)),
-            None => Ok(None),
-        }
+        first_row(&mut stmt, [id], decode_alert)
     }
 
     fn apply_alerts(
@@ -298,10 +289,8 @@ impl AlertStore for SqliteStore {
              WHERE (?1 IS NULL OR cluster_id = ?1) AND at >= ?2 AND at < ?3
              ORDER BY at DESC, id DESC LIMIT ?4",
         )?;
-        let mut rows = stmt.query(params![cluster_id, from_ms, to_ms, limit])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(AlertEvent {
+        all_rows(&mut stmt, params![cluster_id, from_ms, to_ms, limit], |r| {
+            Ok(AlertEvent {
                 id: r.get(0)?,
                 alert_id: r.get(1)?,
                 rule_id: r.get(2)?,
@@ -314,9 +303,8 @@ impl AlertStore for SqliteStore {
                 at: r.get(9)?,
                 notified: r.get(10)?,
                 detail: r.get(11)?,
-            });
-        }
-        Ok(out)
+            })
+        })
     }
 
     fn prune_alert_events(&self, before_ms: i64) -> Result<usize, StoreError> {
@@ -334,12 +322,7 @@ impl AlertStore for SqliteStore {
                     created_at
              FROM alert_silences WHERE ?1 IS NULL OR ends_at > ?1 ORDER BY ends_at DESC, id",
         )?;
-        let mut rows = stmt.query([now_ms])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(decode_silence(r)?);
-        }
-        Ok(out)
+        all_rows(&mut stmt, [now_ms], decode_silence)
     }
 
     fn add_silence(&self, s: &Silence) -> Result<Silence, StoreError> {
@@ -388,20 +371,18 @@ impl AlertStore for SqliteStore {
         let mut stmt = conn.prepare_cached(
             "SELECT rule_id, enabled, threshold, for_secs, severity FROM alert_rule_settings",
         )?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
+        all_rows(&mut stmt, [], |r| {
             let sev: Option<String> = r.get(4)?;
             let for_secs: Option<i64> = r.get(3)?;
-            out.push(RuleOverride {
+
+            Ok(RuleOverride {
                 rule_id: r.get(0)?,
                 enabled: r.get(1)?,
                 threshold: r.get(2)?,
                 for_secs: for_secs.map(|v| u64::try_from(v).unwrap_or(0)),
                 severity: sev.map(|s| severity(&s)).transpose()?,
-            });
-        }
-        Ok(out)
+            })
+        })
     }
 
     fn put_rule_override(&self, o: &RuleOverride, now_ms: i64) -> Result<(), StoreError> {
@@ -431,12 +412,7 @@ impl AlertStore for SqliteStore {
             "SELECT id, name, cluster_id, scope, metric, op, threshold, for_secs, severity, enabled
              FROM alert_user_rules ORDER BY id",
         )?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(decode_user_rule(r)?);
-        }
-        Ok(out)
+        all_rows(&mut stmt, [], decode_user_rule)
     }
 
     fn add_user_rule(&self, rule: &UserRule, now_ms: i64) -> Result<UserRule, StoreError> {

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use secrecy::SecretString;
 use tracing::info;
 
-use super::{conflict_on_duplicate, now_ms, SqliteStore};
+use super::{all_rows, conflict_on_duplicate, first_row, now_ms, SqliteStore};
 use crate::model::{ClusterRecord, ClusterUpdate, NewCluster};
 use crate::secretbox::{self, SecretBox};
 use crate::store::StoreError;
@@ -74,11 +74,7 @@ fn one_cluster(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CLUSTER_COLUMNS} FROM clusters WHERE {column} = ?1"
     ))?;
-    let mut rows = stmt.query([key])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(decode_cluster(row)?)),
-        None => Ok(None),
-    }
+    first_row(&mut stmt, [key], decode_cluster)
 }
 
 fn decode_port(v: i64, column: &str) -> Result<u16, StoreError> {
@@ -124,12 +120,7 @@ pub(super) fn list_clusters(store: &SqliteStore) -> Result<Vec<ClusterRecord>, S
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CLUSTER_COLUMNS} FROM clusters ORDER BY name"
     ))?;
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(decode_cluster(row)?);
-    }
-    Ok(out)
+    all_rows(&mut stmt, [], decode_cluster)
 }
 
 pub(super) fn cluster_by_name(

@@ -9,7 +9,7 @@ use super::columns::{
     bind_node, bind_snapshot, placeholders, read_node, read_snapshot, NODE_COLUMNS,
     SNAPSHOT_COLUMNS,
 };
-use super::{conflict_on_duplicate, SqliteStore};
+use super::{all_rows, conflict_on_duplicate, first_row, SqliteStore};
 use crate::model::{
     CollectionStatus, DiskPath, NodeKind, NodeSample, Outcome, Snapshot, SourceError,
 };
@@ -98,6 +98,20 @@ fn decode_status(row: &Row<'_>) -> Result<CollectionStatus, StoreError> {
         duration_ms: row.get(2)?,
         errors,
     })
+}
+
+/// A `node_samples` row selected as NODE_FIXED then NODE_COLUMNS; its disks are read apart.
+fn decode_node(row: &Row<'_>) -> Result<NodeSample, StoreError> {
+    let mut n = NodeSample {
+        node_id: row.get(2)?,
+        kind: decode_kind(row.get(3)?)?,
+        host: row.get(4)?,
+        alive: row.get(5)?,
+        role: row.get(6)?,
+        ..NodeSample::default()
+    };
+    read_node(row, 7, &mut n)?;
+    Ok(n)
 }
 
 fn decode_kind(s: Option<String>) -> Result<Option<NodeKind>, StoreError> {
@@ -307,11 +321,7 @@ pub(super) fn latest_snapshot(
 ) -> Result<Option<Snapshot>, StoreError> {
     let conn = store.read()?;
     let mut stmt = conn.prepare_cached(&SELECT_LATEST_SNAPSHOT)?;
-    let mut rows = stmt.query([cluster_id])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(decode_snapshot(row)?)),
-        None => Ok(None),
-    }
+    first_row(&mut stmt, [cluster_id], decode_snapshot)
 }
 
 pub(super) fn latest_usable_snapshot(
@@ -320,11 +330,7 @@ pub(super) fn latest_usable_snapshot(
 ) -> Result<Option<Snapshot>, StoreError> {
     let conn = store.read()?;
     let mut stmt = conn.prepare_cached(&SELECT_LATEST_USABLE_SNAPSHOT)?;
-    let mut rows = stmt.query([cluster_id])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(decode_snapshot(row)?)),
-        None => Ok(None),
-    }
+    first_row(&mut stmt, [cluster_id], decode_snapshot)
 }
 
 pub(super) fn snapshots(
@@ -335,12 +341,11 @@ pub(super) fn snapshots(
 ) -> Result<Vec<Snapshot>, StoreError> {
     let conn = store.read()?;
     let mut stmt = conn.prepare_cached(&SELECT_SNAPSHOTS)?;
-    let mut rows = stmt.query(params![cluster_id, from_ms, to_ms])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(decode_snapshot(row)?);
-    }
-    Ok(out)
+    all_rows(
+        &mut stmt,
+        params![cluster_id, from_ms, to_ms],
+        decode_snapshot,
+    )
 }
 
 pub(super) fn snapshot_buckets(
@@ -398,12 +403,11 @@ pub(super) fn statuses(
          WHERE cluster_id = ?1 AND collected_at >= ?2 AND collected_at < ?3
          ORDER BY collected_at",
     )?;
-    let mut rows = stmt.query(params![cluster_id, from_ms, to_ms])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(decode_status(row)?);
-    }
-    Ok(out)
+    all_rows(
+        &mut stmt,
+        params![cluster_id, from_ms, to_ms],
+        decode_status,
+    )
 }
 
 pub(super) fn latest_statuses(
@@ -416,12 +420,7 @@ pub(super) fn latest_statuses(
         "SELECT collected_at, outcome, duration_ms, errors FROM collection_status
          WHERE cluster_id = ?1 ORDER BY collected_at DESC LIMIT ?2",
     )?;
-    let mut rows = stmt.query(params![cluster_id, limit])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(decode_status(row)?);
-    }
-    Ok(out)
+    all_rows(&mut stmt, params![cluster_id, limit], decode_status)
 }
 
 pub(super) fn node_samples(
@@ -432,23 +431,14 @@ pub(super) fn node_samples(
     to_ms: i64,
 ) -> Result<Vec<(i64, NodeSample)>, StoreError> {
     let conn = store.read()?;
-    let mut out: Vec<(i64, NodeSample)> = Vec::new();
-    {
+    let mut out: Vec<(i64, NodeSample)> = {
         let mut stmt = conn.prepare_cached(&SELECT_NODES)?;
-        let mut rows = stmt.query(params![cluster_id, from_ms, to_ms, node_id])?;
-        while let Some(row) = rows.next()? {
-            let mut n = NodeSample {
-                node_id: row.get(2)?,
-                kind: decode_kind(row.get(3)?)?,
-                host: row.get(4)?,
-                alive: row.get(5)?,
-                role: row.get(6)?,
-                ..NodeSample::default()
-            };
-            read_node(row, 7, &mut n)?;
-            out.push((row.get(1)?, n));
-        }
-    }
+        all_rows(
+            &mut stmt,
+            params![cluster_id, from_ms, to_ms, node_id],
+            |row| Ok((row.get(1)?, decode_node(row)?)),
+        )?
+    };
 
     // Disks come in the same time order; attach each to its sample in one pass.
     let mut stmt = conn.prepare_cached(
@@ -490,23 +480,10 @@ pub(super) fn latest_nodes(
         .prepare_cached("SELECT MAX(collected_at) FROM node_samples WHERE cluster_id = ?1")?
         .query_row([cluster_id], |r| r.get(0))?;
     let Some(at) = at else { return Ok(None) };
-    let mut nodes: Vec<NodeSample> = Vec::new();
-    {
+    let mut nodes: Vec<NodeSample> = {
         let mut stmt = conn.prepare_cached(&SELECT_NODES_AT)?;
-        let mut rows = stmt.query(params![cluster_id, at])?;
-        while let Some(row) = rows.next()? {
-            let mut n = NodeSample {
-                node_id: row.get(2)?,
-                kind: decode_kind(row.get(3)?)?,
-                host: row.get(4)?,
-                alive: row.get(5)?,
-                role: row.get(6)?,
-                ..NodeSample::default()
-            };
-            read_node(row, 7, &mut n)?;
-            nodes.push(n);
-        }
-    }
+        all_rows(&mut stmt, params![cluster_id, at], decode_node)?
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT node_id, path, total_bytes, avail_bytes, data_used_bytes FROM node_disks
          WHERE cluster_id = ?1 AND collected_at = ?2 ORDER BY node_id, path",

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rusqlite::{ffi, Connection, ErrorCode};
+use rusqlite::{ffi, Connection, ErrorCode, Params, Row, Statement};
 use secrecy::SecretString;
 use tracing::warn;
 
@@ -180,6 +180,33 @@ pub(super) fn conflict_on_duplicate(
         StoreError::Conflict(what())
     } else {
         StoreError::Sqlite(e)
+    }
+}
+
+/// Every row `stmt` gives for `params`, decoded by `decode`: the one loop behind each list query.
+pub(super) fn all_rows<T>(
+    stmt: &mut Statement<'_>,
+    params: impl Params,
+    mut decode: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
+/// The first row `stmt` gives for `params`, decoded by `decode`; None when there is none.
+pub(super) fn first_row<T>(
+    stmt: &mut Statement<'_>,
+    params: impl Params,
+    decode: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    let mut rows = stmt.query(params)?;
+    match rows.next()? {
+        Some(row) => Ok(Some(decode(row)?)),
+        None => Ok(None),
     }
 }
 

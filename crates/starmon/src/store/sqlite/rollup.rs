@@ -8,7 +8,7 @@ use tracing::debug;
 
 use super::clusters::cluster_ids;
 use super::columns::{decode_date, encode_date};
-use super::{now_ms, SqliteStore};
+use super::{all_rows, now_ms, SqliteStore};
 use crate::store::{
     day_start_ms, local_date, DailySnapshot, NodeDiskDaily, RollupReport, StoreError,
 };
@@ -79,33 +79,30 @@ pub(super) fn daily(
          WHERE cluster_id = ?1 AND snapshot_date >= ?2 AND snapshot_date <= ?3
          ORDER BY snapshot_date",
     )?;
-    let mut rows = stmt.query(params![
-        cluster_id,
-        encode_date(from_date),
-        encode_date(to_date)
-    ])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(DailySnapshot {
-            date: decode_date(&row.get::<_, String>(0)?)?,
-            total_data_bytes: row.get(1)?,
-            total_tablet_count: row.get(2)?,
-            total_table_count: row.get(3)?,
-            total_database_count: row.get(4)?,
-            daily_data_growth_bytes: row.get(5)?,
-            daily_tablet_growth: row.get(6)?,
-            daily_query_total: row.get(7)?,
-            daily_query_success: row.get(8)?,
-            daily_query_error: row.get(9)?,
-            avg_qps: row.get(10)?,
-            avg_p95_latency: row.get(11)?,
-            avg_disk_usage_pct: row.get(12)?,
-            avg_cpu_usage_pct: row.get(13)?,
-            max_disk_used_pct: row.get(14)?,
-            samples: row.get(15)?,
-        });
-    }
-    Ok(out)
+    all_rows(
+        &mut stmt,
+        params![cluster_id, encode_date(from_date), encode_date(to_date)],
+        |row| {
+            Ok(DailySnapshot {
+                date: decode_date(&row.get::<_, String>(0)?)?,
+                total_data_bytes: row.get(1)?,
+                total_tablet_count: row.get(2)?,
+                total_table_count: row.get(3)?,
+                total_database_count: row.get(4)?,
+                daily_data_growth_bytes: row.get(5)?,
+                daily_tablet_growth: row.get(6)?,
+                daily_query_total: row.get(7)?,
+                daily_query_success: row.get(8)?,
+                daily_query_error: row.get(9)?,
+                avg_qps: row.get(10)?,
+                avg_p95_latency: row.get(11)?,
+                avg_disk_usage_pct: row.get(12)?,
+                avg_cpu_usage_pct: row.get(13)?,
+                max_disk_used_pct: row.get(14)?,
+                samples: row.get(15)?,
+            })
+        },
+    )
 }
 
 pub(super) fn node_disk_daily(
@@ -121,22 +118,19 @@ pub(super) fn node_disk_daily(
          WHERE cluster_id = ?1 AND snapshot_date >= ?2 AND snapshot_date <= ?3
          ORDER BY snapshot_date, node_id, path",
     )?;
-    let mut rows = stmt.query(params![
-        cluster_id,
-        encode_date(from_date),
-        encode_date(to_date)
-    ])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(NodeDiskDaily {
-            date: decode_date(&row.get::<_, String>(0)?)?,
-            node_id: row.get(1)?,
-            path: row.get(2)?,
-            max_used_bytes: row.get(3)?,
-            total_bytes: row.get(4)?,
-        });
-    }
-    Ok(out)
+    all_rows(
+        &mut stmt,
+        params![cluster_id, encode_date(from_date), encode_date(to_date)],
+        |row| {
+            Ok(NodeDiskDaily {
+                date: decode_date(&row.get::<_, String>(0)?)?,
+                node_id: row.get(1)?,
+                path: row.get(2)?,
+                max_used_bytes: row.get(3)?,
+                total_bytes: row.get(4)?,
+            })
+        },
+    )
 }
 
 /// Writes the rollup of `day` for one cluster unless it exists; true if it wrote one.
