@@ -13,7 +13,7 @@ use super::{all_rows, conflict_on_duplicate, first_row, SqliteStore};
 use crate::model::{
     CollectionStatus, DiskPath, NodeKind, NodeSample, Outcome, Snapshot, SourceError,
 };
-use crate::store::{Agg, Buckets, StoreError};
+use crate::store::{bucket_start, Agg, Buckets, StoreError};
 
 static INSERT_SNAPSHOT: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -181,7 +181,7 @@ fn buckets(
     let mut out: Buckets = Vec::new();
     while let Some(row) = rows.next()? {
         let t: i64 = row.get(0)?;
-        let bucket = from_ms + ((t - from_ms) / step_ms) * step_ms;
+        let bucket = bucket_start(from_ms, step_ms, t);
         if out.last().is_none_or(|(b, _)| *b != bucket) {
             out.push((bucket, vec![None; columns.len()]));
         }
@@ -192,20 +192,7 @@ fn buckets(
             let Some(v) = row.get::<_, Option<f64>>(i + 1)? else {
                 continue;
             };
-            *agg = Some(match *agg {
-                None => Agg {
-                    min: v,
-                    sum: v,
-                    max: v,
-                    count: 1,
-                },
-                Some(a) => Agg {
-                    min: a.min.min(v),
-                    sum: a.sum + v,
-                    max: a.max.max(v),
-                    count: a.count + 1,
-                },
-            });
+            Agg::fold(agg, v);
         }
     }
     Ok(out)
