@@ -1,5 +1,6 @@
 //! Where starmon's history lives: the [`Store`] trait the collector, rollup task and API use, its
-//! error type and result types, and the local-day arithmetic every implementation shares.
+//! error type and result types, the bucket fold and the local-day arithmetic every
+//! implementation shares.
 //! The SQL is in [`sqlite`]; a server database can implement the same trait later (DESIGN.md
 //! "Storage").
 
