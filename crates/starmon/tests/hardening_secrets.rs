@@ -330,7 +330,7 @@ fn a_corrupted_database_is_refused_at_start_naming_the_file() {
 
 /// As root (how these tests run here) file permissions do not stop writes, so this test can
 /// only show the refusal for an unprivileged user; the check itself is covered by
-/// `store::health::tests::a_database_that_cannot_be_written_is_refused_naming_the_file`.
+/// `store::sqlite::health::tests::a_database_that_cannot_be_written_is_refused_naming_the_file`.
 #[cfg(unix)]
 #[test]
 fn a_read_only_database_is_refused_at_start_when_permissions_apply() {

@@ -26,7 +26,7 @@ use crate::config::CollectorConfig;
 use crate::forecast::{self, FLOOD_STAGE, HIGH_WATERMARK};
 use crate::model::{ClusterRecord, NodeSample, Snapshot};
 use crate::starrocks::client::Http;
-use crate::store::{Agg, Buckets, DailySnapshot, Store, StoreError};
+use crate::store::{bucket_start, Agg, Buckets, DailySnapshot, Store, StoreError};
 use crate::telemetry::Telemetry;
 pub use live::{LiveService, OVERVIEW_TTL};
 
@@ -498,24 +498,11 @@ fn downsample(hq: &HistoryQuery, buckets: Buckets, points: Vec<(i64, Vec<Option<
     let mut merged: BTreeMap<i64, Vec<Option<Agg>>> = buckets.into_iter().collect();
     for (t, values) in points {
         let slot = merged
-            .entry(hq.from + ((t - hq.from) / step) * step)
+            .entry(bucket_start(hq.from, step, t))
             .or_insert_with(|| vec![None; hq.names.len()]);
         for (agg, v) in slot.iter_mut().zip(values) {
             let Some(v) = v else { continue };
-            *agg = Some(match *agg {
-                None => Agg {
-                    min: v,
-                    sum: v,
-                    max: v,
-                    count: 1,
-                },
-                Some(a) => Agg {
-                    min: a.min.min(v),
-                    sum: a.sum + v,
-                    max: a.max.max(v),
-                    count: a.count + 1,
-                },
-            });
+            Agg::fold(agg, v);
         }
     }
     let series: serde_json::Map<String, Value> = hq

@@ -1,12 +1,11 @@
 //! Where starmon's history lives: the [`Store`] trait the collector, rollup task and API use, its
-//! error type and result types, and the local-day arithmetic every implementation shares.
+//! error type and result types, the bucket fold and the local-day arithmetic every
+//! implementation shares.
 //! The SQL is in [`sqlite`]; a server database can implement the same trait later (DESIGN.md
 //! "Storage").
 
 pub mod alerts;
 pub mod auth;
-mod health;
-pub mod keycheck;
 pub mod sqlite;
 
 use chrono::{LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -17,7 +16,7 @@ use crate::model::{
     ClusterRecord, ClusterUpdate, CollectionStatus, NewCluster, NodeSample, Snapshot,
 };
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{keycheck, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -118,6 +117,33 @@ pub struct Agg {
     pub sum: f64,
     pub max: f64,
     pub count: u64,
+}
+
+impl Agg {
+    /// Folds the known value `v` into a bucket's aggregate, `None` until the bucket has one.
+    /// The one place buckets are combined: the database reads and the API's merge of daily
+    /// points both use it.
+    pub fn fold(slot: &mut Option<Agg>, v: f64) {
+        *slot = Some(match *slot {
+            None => Agg {
+                min: v,
+                sum: v,
+                max: v,
+                count: 1,
+            },
+            Some(a) => Agg {
+                min: a.min.min(v),
+                sum: a.sum + v,
+                max: a.max.max(v),
+                count: a.count + 1,
+            },
+        });
+    }
+}
+
+/// The start of the bucket that holds instant `t`, buckets being `step_ms` wide from `from_ms`.
+pub fn bucket_start(from_ms: i64, step_ms: i64, t: i64) -> i64 {
+    from_ms + ((t - from_ms) / step_ms) * step_ms
 }
 
 /// A downsampled series: per bucket start, one [`Agg`] per requested column (None when no row of
@@ -352,6 +378,30 @@ mod tests {
             day_start_ms(Tz::Pacific__Apia, date(2011, 12, 30)).expect("day_start_ms"),
             start_31
         );
+    }
+
+    #[test]
+    fn folding_keeps_min_sum_max_and_count_of_known_values() {
+        let mut slot = None;
+        for v in [3.0, -1.0, 4.0] {
+            Agg::fold(&mut slot, v);
+        }
+        assert_eq!(
+            slot,
+            Some(Agg {
+                min: -1.0,
+                sum: 6.0,
+                max: 4.0,
+                count: 3
+            })
+        );
+    }
+
+    #[test]
+    fn buckets_start_at_from_and_are_step_wide() {
+        assert_eq!(bucket_start(1_000, 60_000, 1_000), 1_000);
+        assert_eq!(bucket_start(1_000, 60_000, 60_999), 1_000);
+        assert_eq!(bucket_start(1_000, 60_000, 61_000), 61_000);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
-use super::StoreError;
+use crate::store::StoreError;
 
 /// Most problem lines of `quick_check` quoted in the error.
 const MAX_PROBLEMS: usize = 3;

@@ -12,8 +12,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use secrecy::SecretString;
 use tracing::{info, warn};
 
-use super::StoreError;
 use crate::secretbox::{self, SecretBox, SecretError};
+use crate::store::StoreError;
 
 /// Encrypted secrets in the database: cluster passwords and channels (whose URL is always
 /// encrypted, "" for e-mail).
@@ -111,7 +111,7 @@ pub fn reset_key(database: &Path) -> Result<KeyReset, StoreError> {
     }
     let mut conn = Connection::open(database)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    super::sqlite::migrate(&mut conn)?;
+    super::migrate::migrate(&mut conn)?;
     let key = secretbox::key_path(database);
     let mut report = KeyReset::default();
     // An unreadable or malformed old key opens nothing; it is still set aside below.
