@@ -6,7 +6,7 @@
 pub mod engine;
 pub mod notify;
 pub mod rules;
-pub mod target_policy;
+pub use notify::target_policy;
 
 use std::sync::Arc;
 
