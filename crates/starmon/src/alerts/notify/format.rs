@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use super::{AlertStatus, ChannelKind, Notification};
+use crate::alerts::AlertError;
 
 /// Longest summary put into a title; a summary is meant to be one line, this guards the
 /// receivers' size limits (WeCom markdown 4,096 bytes, Slack section 3,000 characters).
@@ -250,8 +251,8 @@ pub fn email_subject_and_body(n: &Notification) -> (String, String) {
 }
 
 /// The channel URL with `params` appended to its query, percent-encoded.
-pub fn signed_url(url: &str, params: &[(String, String)]) -> Result<Url, String> {
-    let mut u = Url::parse(url).map_err(|e| format!("invalid URL: {e}"))?;
+pub fn signed_url(url: &str, params: &[(String, String)]) -> Result<Url, AlertError> {
+    let mut u = Url::parse(url).map_err(AlertError::InvalidUrl)?;
     if !params.is_empty() {
         let mut q = u.query_pairs_mut();
         for (k, v) in params {

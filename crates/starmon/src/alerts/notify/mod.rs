@@ -35,6 +35,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore};
 
+use super::AlertError;
 pub use format::{
     dingtalk_sign, email_subject_and_body, feishu_sign, payload, plain_text, signed_url, title,
 };
@@ -274,7 +275,7 @@ impl Notifier {
 
     /// One delivery attempt now, ignoring `min_severity`, for the "test notification" button:
     /// Ok, or what went wrong (URL redacted).
-    pub async fn test(&self, channel: &Channel) -> Result<(), String> {
+    pub async fn test(&self, channel: &Channel) -> Result<(), AlertError> {
         let now = chrono::Utc::now().timestamp_millis();
         let n = Notification {
             alert_id: 0,
@@ -298,7 +299,7 @@ impl Notifier {
         self.inner.attempts.fetch_add(1, Ordering::Relaxed);
         match self.attempt(channel, &n).await {
             Attempt::Delivered => Ok(()),
-            Attempt::Retry(e, _) | Attempt::Fatal(e) => Err(e),
+            Attempt::Retry(e, _) | Attempt::Fatal(e) => Err(AlertError::Delivery(e)),
         }
     }
 
@@ -340,7 +341,7 @@ impl Notifier {
 
     /// Whether the channel's target is allowed by `[notify]`, for creating or editing a channel:
     /// an error only when the target is refused (a name that does not resolve now may later).
-    pub async fn check_target(&self, ch: &Channel) -> Result<(), String> {
+    pub async fn check_target(&self, ch: &Channel) -> Result<(), AlertError> {
         let (host, port) = match (&ch.email, ch.kind) {
             (Some(s), ChannelKind::Email) => (s.host.clone(), s.port),
             _ => {
@@ -354,7 +355,7 @@ impl Notifier {
             }
         };
         match self.inner.cfg.targets.resolve(&host, port).await {
-            Err(ResolveError::Refused(e)) => Err(e.to_string()),
+            Err(ResolveError::Refused(e)) => Err(AlertError::Refused(e)),
             Ok(_) | Err(ResolveError::Dns(_)) => Ok(()),
         }
     }

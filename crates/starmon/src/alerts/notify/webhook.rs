@@ -66,7 +66,7 @@ impl Notifier {
         let url = match signed_url(ch.url.expose_secret(), &params) {
             Ok(u) => u,
             // The parse error names the problem, never the URL itself.
-            Err(e) => return Attempt::Fatal(e),
+            Err(e) => return Attempt::Fatal(e.to_string()),
         };
         if !matches!(url.scheme(), "http" | "https") {
             return Attempt::Fatal(format!("unsupported URL scheme {:?}", url.scheme()));
