@@ -38,11 +38,11 @@ mod tests {
     fn texts_are_those_the_api_returned_before() {
         let incomplete = email_settings(r#"{"host":" ","from":"a@b","to":["c@d"]}"#);
         assert_eq!(
-            incomplete.map(|_| ()).unwrap_err().to_string(),
+            incomplete.map(|_| ()).expect_err("incomplete").to_string(),
             "email: host, from and at least one address in to are required"
         );
         let bad = email_settings(r#"{"host":"h","from":"a@b","to":[],"x":1}"#);
-        let text = bad.map(|_| ()).unwrap_err().to_string();
+        let text = bad.map(|_| ()).expect_err("unknown field").to_string();
         assert!(text.starts_with("email: unknown field `x`"), "{text}");
     }
 }
