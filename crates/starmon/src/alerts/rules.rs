@@ -9,71 +9,11 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::model::alerts::{Op, Scope, Settings, Severity, UserRule};
 use crate::model::{CollectionStatus, NodeKind, NodeSample, Outcome, Snapshot};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "info" => Some(Severity::Info),
-            "warning" => Some(Severity::Warning),
-            "critical" => Some(Severity::Critical),
-            _ => None,
-        }
-    }
-}
-
-/// How a value is compared with the threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Lt => "<",
-            Op::Le => "<=",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Op> {
-        match s {
-            ">" => Some(Op::Gt),
-            ">=" => Some(Op::Ge),
-            "<" => Some(Op::Lt),
-            "<=" => Some(Op::Le),
-            _ => None,
-        }
-    }
-}
 
 /// Where a condition stands after one collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,15 +49,6 @@ pub fn level(value: Option<f64>, op: Op, threshold: f64, hysteresis_pct: f64) ->
     } else {
         Level::Clear
     }
-}
-
-/// One rule's effective settings (defaults, then the configuration file, then the API).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Settings {
-    pub enabled: bool,
-    pub threshold: f64,
-    pub for_secs: u64,
-    pub severity: Severity,
 }
 
 /// A built-in rule.
@@ -346,36 +277,6 @@ pub const BUILTINS: &[Builtin] = &[
 
 pub fn builtin(id: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.id == id)
-}
-
-/// A user rule: a threshold on any stored metric of the cluster or of each node.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UserRule {
-    pub id: i64,
-    pub name: String,
-    /// None: every cluster.
-    pub cluster_id: Option<i64>,
-    pub scope: Scope,
-    pub metric: String,
-    pub op: Op,
-    pub threshold: f64,
-    pub for_secs: u64,
-    pub severity: Severity,
-    pub enabled: bool,
-}
-
-impl UserRule {
-    /// The rule id used for its alerts.
-    pub fn rule_id(&self) -> String {
-        format!("user:{}", self.id)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    Cluster,
-    Node,
 }
 
 /// What a rule sees: the collection just made and a little history.

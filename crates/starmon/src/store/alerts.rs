@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::sqlite::{conflict_on_duplicate, SqliteStore};
 use super::StoreError;
-use crate::alerts::rules::{Op, Scope, Severity, UserRule};
+use crate::model::alerts::{Op, Scope, Severity, UserRule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

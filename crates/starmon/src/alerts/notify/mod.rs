@@ -50,7 +50,7 @@ pub enum AlertStatus {
     Resolved,
 }
 
-pub use super::rules::Severity;
+pub use crate::model::alerts::Severity;
 
 /// One state change of one alert, as every channel receives it.
 #[derive(Debug, Clone, Serialize)]
