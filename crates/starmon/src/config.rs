@@ -195,7 +195,7 @@ pub struct RuleConfig {
     pub enabled: Option<bool>,
     pub threshold: Option<f64>,
     pub for_secs: Option<u64>,
-    pub severity: Option<crate::alerts::rules::Severity>,
+    pub severity: Option<crate::model::alerts::Severity>,
 }
 
 impl Default for AuthConfig {

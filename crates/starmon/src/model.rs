@@ -7,6 +7,8 @@
 //! ending at `collected_at`, summed over FEs with per-FE reset detection; they are `None` on the
 //! first sample, when there is nothing to subtract from.
 
+pub mod alerts;
+
 use serde::{Deserialize, Serialize};
 
 /// A cluster as registered by `starmon cluster add`.

@@ -289,7 +289,11 @@ async fn dingtalk_errcode_is_a_failure_and_retried_and_requests_are_signed() {
     assert!(q.contains("&sign="), "{q}");
     assert_eq!(r.accepted()[0]["msgtype"], "markdown");
 
-    let err = n.test(&ch).await.expect_err("errcode 310000 is an error");
+    let err = n
+        .test(&ch)
+        .await
+        .expect_err("errcode 310000 is an error")
+        .to_string();
     assert!(err.contains("310000"), "{err}");
 }
 
@@ -346,7 +350,7 @@ async fn test_button_errors_never_show_the_token() {
         ChannelKind::Webhook,
         format!("{base}/hook/S3CRETt0ken1234?key=S3CRETkey"),
     );
-    let err = n.test(&ch).await.expect_err("403");
+    let err = n.test(&ch).await.expect_err("403").to_string();
     assert!(err.contains("403"), "{err}");
     assert!(!err.contains("S3CRET"), "{err}");
 
@@ -359,7 +363,7 @@ async fn test_button_errors_never_show_the_token() {
         ChannelKind::Feishu,
         format!("http://{closed}/hook/S3CRETt0ken1234"),
     );
-    let err = n.test(&ch).await.expect_err("refused");
+    let err = n.test(&ch).await.expect_err("refused").to_string();
     assert!(!err.contains("S3CRET"), "{err}");
     assert!(err.contains("connect"), "{err}");
 }

@@ -4,9 +4,10 @@
 //! never makes a collection wait.
 
 pub mod engine;
+mod error;
 pub mod notify;
 pub mod rules;
-pub mod target_policy;
+pub use notify::target_policy;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use crate::model::{ClusterRecord, CollectionStatus, NodeSample, Snapshot};
 use crate::store::alerts::StoredChannel;
 use crate::store::{Store, StoreError};
 use engine::Engine;
+pub use error::AlertError;
 pub use notify::redact_url;
 use notify::{Channel, ChannelKind, EmailSettings, Notifier, NotifierConfig, SmtpSecurity};
 
@@ -45,10 +47,10 @@ fn starttls() -> SmtpSecurity {
 }
 
 /// Parses and checks e-mail settings; the error names what is wrong.
-pub fn email_settings(json: &str) -> Result<EmailSettings, String> {
-    let e: EmailJson = serde_json::from_str(json).map_err(|e| format!("email: {e}"))?;
+pub fn email_settings(json: &str) -> Result<EmailSettings, AlertError> {
+    let e: EmailJson = serde_json::from_str(json).map_err(AlertError::EmailJson)?;
     if e.host.trim().is_empty() || e.from.trim().is_empty() || e.to.is_empty() {
-        return Err("email: host, from and at least one address in to are required".into());
+        return Err(AlertError::EmailIncomplete);
     }
     Ok(EmailSettings {
         host: e.host,
@@ -116,8 +118,8 @@ fn kind(k: &str) -> Option<ChannelKind> {
 }
 
 /// A stored channel as the notifier takes it; None for one that cannot be used (logged).
-pub fn channel(c: &StoredChannel) -> Result<Channel, String> {
-    let kind = kind(&c.kind).ok_or_else(|| format!("unknown channel kind {:?}", c.kind))?;
+pub fn channel(c: &StoredChannel) -> Result<Channel, AlertError> {
+    let kind = kind(&c.kind).ok_or_else(|| AlertError::UnknownChannelKind(c.kind.clone()))?;
     let email = match (&c.settings, kind) {
         (Some(s), ChannelKind::Email) => Some(email_settings(s.expose_secret())?),
         _ => None,
@@ -176,7 +178,7 @@ impl Alerting {
             .filter_map(|c| match channel(c) {
                 Ok(ch) => Some(ch),
                 Err(e) => {
-                    tracing::warn!(channel = c.name, error = e, "channel not usable");
+                    tracing::warn!(channel = c.name, error = %e, "channel not usable");
                     None
                 }
             })
@@ -189,12 +191,12 @@ impl Alerting {
     }
 
     /// Refuses a channel whose target `[notify]` does not allow (when it is created or edited).
-    pub async fn check_target(&self, c: &StoredChannel) -> Result<(), String> {
+    pub async fn check_target(&self, c: &StoredChannel) -> Result<(), AlertError> {
         self.notifier.check_target(&channel(c)?).await
     }
 
     /// Sends a test notification to one channel now.
-    pub async fn test_channel(&self, c: &StoredChannel) -> Result<(), String> {
+    pub async fn test_channel(&self, c: &StoredChannel) -> Result<(), AlertError> {
         let ch = channel(c)?;
         self.notifier.test(&ch).await
     }

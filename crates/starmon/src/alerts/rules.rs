@@ -9,71 +9,11 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::model::alerts::{Op, Scope, Settings, Severity, UserRule};
 use crate::model::{CollectionStatus, NodeKind, NodeSample, Outcome, Snapshot};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "info" => Some(Severity::Info),
-            "warning" => Some(Severity::Warning),
-            "critical" => Some(Severity::Critical),
-            _ => None,
-        }
-    }
-}
-
-/// How a value is compared with the threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Op {
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Lt => "<",
-            Op::Le => "<=",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Op> {
-        match s {
-            ">" => Some(Op::Gt),
-            ">=" => Some(Op::Ge),
-            "<" => Some(Op::Lt),
-            "<=" => Some(Op::Le),
-            _ => None,
-        }
-    }
-}
 
 /// Where a condition stands after one collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,15 +51,6 @@ pub fn level(value: Option<f64>, op: Op, threshold: f64, hysteresis_pct: f64) ->
     }
 }
 
-/// One rule's effective settings (defaults, then the configuration file, then the API).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Settings {
-    pub enabled: bool,
-    pub threshold: f64,
-    pub for_secs: u64,
-    pub severity: Severity,
-}
-
 /// A built-in rule.
 #[derive(Debug, Clone, Copy)]
 pub struct Builtin {
@@ -131,6 +62,11 @@ pub struct Builtin {
     pub threshold: f64,
     pub for_secs: u64,
     pub severity: Severity,
+    /// Whether the rule is judged on a failed collection too (`collection_failing`); every
+    /// other rule is about the cluster's state, of which nothing is known then.
+    pub on_failed_collections: bool,
+    /// The rule's own evaluation.
+    pub eval: fn(&Eval<'_>) -> Vec<Observation>,
 }
 
 impl Builtin {
@@ -141,6 +77,12 @@ impl Builtin {
             for_secs: self.for_secs,
             severity: self.severity,
         }
+    }
+
+    /// Judged on failed collections too.
+    const fn also_on_failed_collections(mut self) -> Builtin {
+        self.on_failed_collections = true;
+        self
     }
 }
 
@@ -155,6 +97,7 @@ const fn rule(
     threshold: f64,
     for_secs: u64,
     severity: Severity,
+    eval: fn(&Eval<'_>) -> Vec<Observation>,
 ) -> Builtin {
     Builtin {
         id,
@@ -165,6 +108,8 @@ const fn rule(
         threshold,
         for_secs,
         severity,
+        on_failed_collections: false,
+        eval,
     }
 }
 
@@ -181,6 +126,7 @@ pub const BUILTINS: &[Builtin] = &[
         1.0,
         0,
         Critical,
+        fe_down,
     ),
     rule(
         "be_down",
@@ -191,6 +137,7 @@ pub const BUILTINS: &[Builtin] = &[
         1.0,
         0,
         Critical,
+        be_down,
     ),
     rule(
         "be_cpu_high",
@@ -201,6 +148,7 @@ pub const BUILTINS: &[Builtin] = &[
         90.0,
         300,
         Warning,
+        be_cpu_high,
     ),
     rule(
         "be_mem_high",
@@ -211,6 +159,7 @@ pub const BUILTINS: &[Builtin] = &[
         90.0,
         300,
         Warning,
+        be_mem_high,
     ),
     rule(
         "disk_path_warning",
@@ -221,6 +170,7 @@ pub const BUILTINS: &[Builtin] = &[
         90.0,
         0,
         Warning,
+        disk_path_used,
     ),
     rule(
         "disk_path_critical",
@@ -231,6 +181,7 @@ pub const BUILTINS: &[Builtin] = &[
         95.0,
         0,
         Critical,
+        disk_path_used,
     ),
     rule(
         "disk_forecast",
@@ -241,6 +192,7 @@ pub const BUILTINS: &[Builtin] = &[
         7.0,
         0,
         Warning,
+        disk_forecast,
     ),
     rule(
         "fe_heap_high",
@@ -251,6 +203,7 @@ pub const BUILTINS: &[Builtin] = &[
         90.0,
         300,
         Warning,
+        fe_heap_high,
     ),
     rule(
         "compaction_score_warning",
@@ -261,6 +214,7 @@ pub const BUILTINS: &[Builtin] = &[
         100.0,
         300,
         Warning,
+        compaction_score,
     ),
     rule(
         "compaction_score_critical",
@@ -271,6 +225,7 @@ pub const BUILTINS: &[Builtin] = &[
         800.0,
         300,
         Critical,
+        compaction_score,
     ),
     rule(
         "query_error_rate",
@@ -281,6 +236,7 @@ pub const BUILTINS: &[Builtin] = &[
         0.05,
         0,
         Warning,
+        query_error_rate,
     ),
     rule(
         "query_latency_p95",
@@ -291,6 +247,7 @@ pub const BUILTINS: &[Builtin] = &[
         5000.0,
         60,
         Warning,
+        query_latency_p95,
     ),
     rule(
         "txn_failed_share",
@@ -301,6 +258,7 @@ pub const BUILTINS: &[Builtin] = &[
         5.0,
         0,
         Warning,
+        txn_failed_share,
     ),
     rule(
         "mv_refresh_failed",
@@ -311,6 +269,7 @@ pub const BUILTINS: &[Builtin] = &[
         0.0,
         0,
         Warning,
+        mv_refresh_failed,
     ),
     rule(
         "routine_load_paused",
@@ -321,6 +280,7 @@ pub const BUILTINS: &[Builtin] = &[
         0.0,
         0,
         Warning,
+        routine_load_paused,
     ),
     rule(
         "compaction_failures",
@@ -331,6 +291,7 @@ pub const BUILTINS: &[Builtin] = &[
         10.0,
         0,
         Warning,
+        compaction_failures,
     ),
     rule(
         "collection_failing",
@@ -341,41 +302,13 @@ pub const BUILTINS: &[Builtin] = &[
         3.0,
         0,
         Critical,
-    ),
+        collection_failing,
+    )
+    .also_on_failed_collections(),
 ];
 
 pub fn builtin(id: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.id == id)
-}
-
-/// A user rule: a threshold on any stored metric of the cluster or of each node.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UserRule {
-    pub id: i64,
-    pub name: String,
-    /// None: every cluster.
-    pub cluster_id: Option<i64>,
-    pub scope: Scope,
-    pub metric: String,
-    pub op: Op,
-    pub threshold: f64,
-    pub for_secs: u64,
-    pub severity: Severity,
-    pub enabled: bool,
-}
-
-impl UserRule {
-    /// The rule id used for its alerts.
-    pub fn rule_id(&self) -> String {
-        format!("user:{}", self.id)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    Cluster,
-    Node,
 }
 
 /// What a rule sees: the collection just made and a little history.
@@ -463,21 +396,54 @@ pub fn evaluate_builtin(
     input: &Input<'_>,
     hysteresis_pct: f64,
 ) -> Vec<Observation> {
-    let failed = input.status.outcome == Outcome::Failed;
-    if failed && rule.id != "collection_failing" {
+    if input.status.outcome == Outcome::Failed && !rule.on_failed_collections {
         return Vec::new();
     }
-    let lvl = |v: Option<f64>| level(v, rule.op, s.threshold, hysteresis_pct);
-    let cluster = |v: Option<f64>, summary: String| {
+    (rule.eval)(&Eval {
+        rule,
+        settings: s,
+        input,
+        hysteresis_pct,
+    })
+}
+
+/// What a built-in rule's evaluation sees — the rule, its effective settings, the collection and
+/// the clearing margin — with the shapes most rules share.
+pub struct Eval<'a> {
+    pub rule: &'a Builtin,
+    pub settings: &'a Settings,
+    pub input: &'a Input<'a>,
+    pub hysteresis_pct: f64,
+}
+
+impl Eval<'_> {
+    fn lvl(&self, v: Option<f64>) -> Level {
+        level(
+            v,
+            self.rule.op,
+            self.settings.threshold,
+            self.hysteresis_pct,
+        )
+    }
+
+    /// One observation about the cluster.
+    fn cluster(&self, v: Option<f64>, summary: String) -> Vec<Observation> {
         vec![Observation {
             subject: String::new(),
             value: v,
-            level: lvl(v),
+            level: self.lvl(v),
             summary,
         }]
-    };
-    let per_node = |kinds: &[NodeKind], value: &dyn Fn(&NodeSample) -> Option<f64>, what: &str| {
-        input
+    }
+
+    /// One observation per node of `kinds`.
+    fn per_node(
+        &self,
+        kinds: &[NodeKind],
+        value: impl Fn(&NodeSample) -> Option<f64>,
+        what: &str,
+    ) -> Vec<Observation> {
+        self.input
             .nodes
             .iter()
             .filter(|n| n.kind.is_some_and(|k| kinds.contains(&k)))
@@ -486,20 +452,22 @@ pub fn evaluate_builtin(
                 Observation {
                     subject: n.node_id.clone(),
                     value: v,
-                    level: lvl(v),
-                    summary: format!("{} {what} {} {}", node_label(n), fmt(v), rule.unit)
+                    level: self.lvl(v),
+                    summary: format!("{} {what} {} {}", node_label(n), fmt(v), self.rule.unit)
                         .trim_end()
                         .to_string(),
                 }
             })
-            .collect::<Vec<_>>()
-    };
-    let down = |n: &NodeSample| n.alive.map(|a| if a { 0.0 } else { 1.0 });
-    match rule.id {
-        "fe_down" => input
+            .collect()
+    }
+
+    /// Whether each node of `kinds` is down.
+    fn down(&self, kinds: &[NodeKind]) -> Vec<Observation> {
+        let down = |n: &NodeSample| n.alive.map(|a| if a { 0.0 } else { 1.0 });
+        self.input
             .nodes
             .iter()
-            .filter(|n| n.kind == Some(NodeKind::Fe))
+            .filter(|n| n.kind.is_some_and(|k| kinds.contains(&k)))
             .map(|n| Observation {
                 subject: n.node_id.clone(),
                 value: down(n),
@@ -507,140 +475,156 @@ pub fn evaluate_builtin(
                 level: level(down(n), Op::Ge, 1.0, 0.0),
                 summary: format!("{} is down", node_label(n)),
             })
-            .collect(),
-        "be_down" => input
-            .nodes
-            .iter()
-            .filter(|n| matches!(n.kind, Some(NodeKind::Be | NodeKind::Cn)))
-            .map(|n| Observation {
-                subject: n.node_id.clone(),
-                value: down(n),
-                level: level(down(n), Op::Ge, 1.0, 0.0),
-                summary: format!("{} is down", node_label(n)),
-            })
-            .collect(),
-        "be_cpu_high" => per_node(
-            &[NodeKind::Be, NodeKind::Cn],
-            &|n| n.cpu_usage_pct,
-            "CPU busy",
-        ),
-        "be_mem_high" => per_node(
-            &[NodeKind::Be, NodeKind::Cn],
-            &|n| n.mem_usage_pct,
-            "memory",
-        ),
-        "fe_heap_high" => per_node(&[NodeKind::Fe], &|n| n.jvm_heap_used_pct, "JVM heap"),
-        "disk_path_warning" | "disk_path_critical" => input
-            .nodes
-            .iter()
-            .flat_map(|n| n.disks.iter().map(move |d| (n, d)))
-            .filter(|(_, d)| d.total_bytes > 0)
-            .map(|(n, d)| {
-                let used = (d.total_bytes - d.avail_bytes) as f64 * 100.0 / d.total_bytes as f64;
-                Observation {
-                    subject: format!("{}:{}", n.node_id, d.path),
-                    value: Some(used),
-                    level: lvl(Some(used)),
-                    summary: format!("{} path {} is {:.1} % used", node_label(n), d.path, used),
-                }
-            })
-            .collect(),
-        "disk_forecast" => input
-            .forecasts
-            .iter()
-            .map(|(subject, days)| Observation {
-                subject: subject.clone(),
-                value: *days,
-                // No forecast (not growing, too little history) clears it.
-                level: match days {
-                    Some(_) => lvl(*days),
-                    None => Level::Clear,
-                },
-                summary: format!(
-                    "data path {subject} is forecast to reach StarRocks' 90 % limit in {} days",
-                    fmt(*days)
-                ),
-            })
-            .collect(),
-        "compaction_score_warning" | "compaction_score_critical" => {
-            let v = input.snapshot.max_compaction_score;
-            cluster(v, format!("max compaction score is {}", fmt(v)))
-        }
-        "query_error_rate" => {
-            let v = window_ratio(input, 60, |s| f(s.query_error), |s| s.interval_secs);
-            cluster(
-                v,
-                format!("{} failed queries per second over the last minute", fmt(v)),
-            )
-        }
-        "query_latency_p95" => {
-            let v = input.snapshot.query_latency_p95;
-            cluster(v, format!("query latency p95 is {} ms", fmt(v)))
-        }
-        "txn_failed_share" => {
-            let v = window_ratio(
-                input,
-                300,
-                |s| f(s.txn_failed_total),
-                |s| Some((s.txn_success_total? + s.txn_failed_total?) as f64),
-            )
-            .map(|r| r * 100.0);
-            cluster(
-                v,
-                format!(
-                    "{} % of load transactions failed in the last 5 minutes",
-                    fmt(v)
-                ),
-            )
-        }
-        "mv_refresh_failed" => {
-            let v = window_sum(input, 300, |s| f(s.mv_refresh_failed_total));
-            cluster(
-                v,
-                format!(
-                    "{} materialized-view refreshes failed in the last 5 minutes",
-                    fmt(v)
-                ),
-            )
-        }
-        "routine_load_paused" => {
-            let v = f(input.snapshot.routine_load_paused);
-            cluster(v, format!("{} routine load jobs are paused", fmt(v)))
-        }
-        "compaction_failures" => {
-            let v = window_sum(input, 300, |s| {
-                Some(
-                    (s.base_compaction_failures_total? + s.cumulative_compaction_failures_total?)
-                        as f64,
-                )
-            });
-            cluster(
-                v,
-                format!("{} compactions failed in the last 5 minutes", fmt(v)),
-            )
-        }
-        "collection_failing" => {
-            let n = input
-                .recent_statuses
-                .iter()
-                .take_while(|st| st.outcome == Outcome::Failed)
-                .count() as f64;
-            let reason = input
-                .status
-                .errors
-                .first()
-                .map(|e| format!(": {}: {}", e.source, e.error))
-                .unwrap_or_default();
-            vec![Observation {
-                subject: String::new(),
-                value: Some(n),
-                // Any success clears it at once.
-                level: level(Some(n), Op::Ge, s.threshold, 0.0),
-                summary: format!("the last {n:.0} collections failed{reason}"),
-            }]
-        }
-        _ => Vec::new(),
+            .collect()
     }
+}
+
+fn fe_down(e: &Eval<'_>) -> Vec<Observation> {
+    e.down(&[NodeKind::Fe])
+}
+
+fn be_down(e: &Eval<'_>) -> Vec<Observation> {
+    e.down(&[NodeKind::Be, NodeKind::Cn])
+}
+
+fn be_cpu_high(e: &Eval<'_>) -> Vec<Observation> {
+    e.per_node(
+        &[NodeKind::Be, NodeKind::Cn],
+        |n| n.cpu_usage_pct,
+        "CPU busy",
+    )
+}
+
+fn be_mem_high(e: &Eval<'_>) -> Vec<Observation> {
+    e.per_node(&[NodeKind::Be, NodeKind::Cn], |n| n.mem_usage_pct, "memory")
+}
+
+fn fe_heap_high(e: &Eval<'_>) -> Vec<Observation> {
+    e.per_node(&[NodeKind::Fe], |n| n.jvm_heap_used_pct, "JVM heap")
+}
+
+/// `disk_path_warning` and `disk_path_critical`: one observation per data path.
+fn disk_path_used(e: &Eval<'_>) -> Vec<Observation> {
+    e.input
+        .nodes
+        .iter()
+        .flat_map(|n| n.disks.iter().map(move |d| (n, d)))
+        .filter(|(_, d)| d.total_bytes > 0)
+        .map(|(n, d)| {
+            let used = (d.total_bytes - d.avail_bytes) as f64 * 100.0 / d.total_bytes as f64;
+            Observation {
+                subject: format!("{}:{}", n.node_id, d.path),
+                value: Some(used),
+                level: e.lvl(Some(used)),
+                summary: format!("{} path {} is {:.1} % used", node_label(n), d.path, used),
+            }
+        })
+        .collect()
+}
+
+fn disk_forecast(e: &Eval<'_>) -> Vec<Observation> {
+    e.input
+        .forecasts
+        .iter()
+        .map(|(subject, days)| Observation {
+            subject: subject.clone(),
+            value: *days,
+            // No forecast (not growing, too little history) clears it.
+            level: match days {
+                Some(_) => e.lvl(*days),
+                None => Level::Clear,
+            },
+            summary: format!(
+                "data path {subject} is forecast to reach StarRocks' 90 % limit in {} days",
+                fmt(*days)
+            ),
+        })
+        .collect()
+}
+
+/// `compaction_score_warning` and `compaction_score_critical`.
+fn compaction_score(e: &Eval<'_>) -> Vec<Observation> {
+    let v = e.input.snapshot.max_compaction_score;
+    e.cluster(v, format!("max compaction score is {}", fmt(v)))
+}
+
+fn query_error_rate(e: &Eval<'_>) -> Vec<Observation> {
+    let v = window_ratio(e.input, 60, |s| f(s.query_error), |s| s.interval_secs);
+    e.cluster(
+        v,
+        format!("{} failed queries per second over the last minute", fmt(v)),
+    )
+}
+
+fn query_latency_p95(e: &Eval<'_>) -> Vec<Observation> {
+    let v = e.input.snapshot.query_latency_p95;
+    e.cluster(v, format!("query latency p95 is {} ms", fmt(v)))
+}
+
+fn txn_failed_share(e: &Eval<'_>) -> Vec<Observation> {
+    let v = window_ratio(
+        e.input,
+        300,
+        |s| f(s.txn_failed_total),
+        |s| Some((s.txn_success_total? + s.txn_failed_total?) as f64),
+    )
+    .map(|r| r * 100.0);
+    e.cluster(
+        v,
+        format!(
+            "{} % of load transactions failed in the last 5 minutes",
+            fmt(v)
+        ),
+    )
+}
+
+fn mv_refresh_failed(e: &Eval<'_>) -> Vec<Observation> {
+    let v = window_sum(e.input, 300, |s| f(s.mv_refresh_failed_total));
+    e.cluster(
+        v,
+        format!(
+            "{} materialized-view refreshes failed in the last 5 minutes",
+            fmt(v)
+        ),
+    )
+}
+
+fn routine_load_paused(e: &Eval<'_>) -> Vec<Observation> {
+    let v = f(e.input.snapshot.routine_load_paused);
+    e.cluster(v, format!("{} routine load jobs are paused", fmt(v)))
+}
+
+fn compaction_failures(e: &Eval<'_>) -> Vec<Observation> {
+    let v = window_sum(e.input, 300, |s| {
+        Some((s.base_compaction_failures_total? + s.cumulative_compaction_failures_total?) as f64)
+    });
+    e.cluster(
+        v,
+        format!("{} compactions failed in the last 5 minutes", fmt(v)),
+    )
+}
+
+fn collection_failing(e: &Eval<'_>) -> Vec<Observation> {
+    let n = e
+        .input
+        .recent_statuses
+        .iter()
+        .take_while(|st| st.outcome == Outcome::Failed)
+        .count() as f64;
+    let reason = e
+        .input
+        .status
+        .errors
+        .first()
+        .map(|e| format!(": {}: {}", e.source, e.error))
+        .unwrap_or_default();
+    vec![Observation {
+        subject: String::new(),
+        value: Some(n),
+        // Any success clears it at once.
+        level: level(Some(n), Op::Ge, e.settings.threshold, 0.0),
+        summary: format!("the last {n:.0} collections failed{reason}"),
+    }]
 }
 
 /// Numeric fields of a row by name.

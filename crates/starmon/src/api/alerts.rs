@@ -16,6 +16,7 @@ use super::clusters::{body, check_text, patch_body};
 use super::{blocking, now_ms, parse_time, range, ApiError, ApiResult, Ctx};
 use crate::alerts::engine::{effective_rules, Rule};
 use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
+use crate::alerts::AlertError;
 use crate::auth::Identity;
 use crate::store::alerts::{RuleOverride, Silence, StoredChannel};
 use crate::store::StoreError;
@@ -497,6 +498,13 @@ pub(super) struct ChannelBody {
     enabled: Option<bool>,
 }
 
+/// Every `AlertError` a handler sees is about the channel in the request: a 400 with its text.
+impl From<AlertError> for ApiError {
+    fn from(e: AlertError) -> ApiError {
+        ApiError::bad(e.to_string())
+    }
+}
+
 fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
     check_text("name", &c.name)?;
     if !CHANNEL_KINDS.contains(&c.kind.as_str()) {
@@ -512,7 +520,7 @@ fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
                 "email: the SMTP settings are required for kind email",
             ));
         };
-        crate::alerts::email_settings(settings.expose_secret()).map_err(ApiError::bad)?;
+        crate::alerts::email_settings(settings.expose_secret())?;
     } else {
         let url = c.url.expose_secret();
         let ok = reqwest::Url::parse(url)
@@ -543,7 +551,7 @@ pub(super) async fn create_channel(
         created_at: now_ms(),
     };
     check_channel(&c)?;
-    ctx.alerting.check_target(&c).await.map_err(ApiError::bad)?;
+    ctx.alerting.check_target(&c).await?;
     let store = ctx.store.clone();
     let shown = channel_json(&c);
     let id = tokio::task::spawn_blocking(move || store.add_channel(&c))
@@ -601,7 +609,7 @@ pub(super) async fn update_channel(
         c.enabled = e;
     }
     check_channel(&c)?;
-    ctx.alerting.check_target(&c).await.map_err(ApiError::bad)?;
+    ctx.alerting.check_target(&c).await?;
     let shown = channel_json(&c);
     let store = ctx.store.clone();
     tokio::task::spawn_blocking(move || store.update_channel(&c))
@@ -638,6 +646,6 @@ pub(super) async fn test_channel(State(ctx): State<Ctx>, Path(id): Path<String>)
     let result = ctx.alerting.test_channel(&c).await;
     Ok(Json(json!({
         "ok": result.is_ok(),
-        "error": result.err(),
+        "error": result.err().map(|e| e.to_string()),
     })))
 }

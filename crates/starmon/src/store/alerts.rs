@@ -6,8 +6,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::StoreError;
-// TODO(issue 11): rule types move to model (plain data; store must not import from alerts).
-use crate::alerts::rules::{Severity, UserRule};
+use crate::model::alerts::{Severity, UserRule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{truncate_chars, Attempt, ChannelKind};
+use super::format::truncate_chars;
+use super::{Attempt, ChannelKind};
 
 /// Longest vendor error message kept.
 const MAX_VENDOR_MSG_CHARS: usize = 100;

@@ -5,8 +5,7 @@ use rusqlite::{params, Row};
 use secrecy::SecretString;
 
 use super::{all_rows, conflict_on_duplicate, first_row, SqliteStore};
-// TODO(issue 11): rule types move to model (plain data; store must not import from alerts).
-use crate::alerts::rules::{Op, Scope, Severity, UserRule};
+use crate::model::alerts::{Op, Scope, Severity, UserRule};
 use crate::store::alerts::{
     ActiveAlert, AlertEvent, AlertState, AlertStore, AlertWrite, RuleOverride, Silence,
     StoredChannel,

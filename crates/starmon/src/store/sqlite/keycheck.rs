@@ -245,7 +245,7 @@ mod tests {
                 url: SecretString::from("http://127.0.0.1:9/hook".to_string()),
                 secret: None,
                 settings: None,
-                min_severity: crate::alerts::rules::Severity::Warning,
+                min_severity: crate::model::alerts::Severity::Warning,
                 enabled: true,
                 created_at: 0,
             })
