@@ -2,7 +2,7 @@
 //! status of each collection. Shared by the collector (which fills them) and the store.
 //!
 //! Every measured field is an `Option`: `None` means "could not be known" and is stored as NULL,
-//! never as 0 (DESIGN.md: a dashboard must tell "zero errors" from "could not ask").
+//! never as 0 (docs/design.md: a dashboard must tell "zero errors" from "could not ask").
 //! Counter fields (`query_total`, `txn_begin_total`, …) hold the **increase during the interval**
 //! ending at `collected_at`, summed over FEs with per-FE reset detection; they are `None` on the
 //! first sample, when there is nothing to subtract from.
@@ -50,7 +50,7 @@ pub struct ClusterUpdate {
 }
 
 /// One row of `metrics_snapshots`: the cluster at `collected_at`. Column names are the
-/// specification's, plus what DESIGN.md adds.
+/// specification's, plus what docs/design.md adds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Unix milliseconds (UTC).

@@ -654,7 +654,7 @@ async fn status(
 }
 
 /// Per BE and data path, the dates the 90 % and 95 % limits are expected to be crossed
-/// (DESIGN.md "Capacity forecast"), from the last 30 days of daily maxima.
+/// (docs/design.md "Capacity forecast"), from the last 30 days of daily maxima.
 async fn capacity(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();

@@ -1,5 +1,5 @@
 //! Snapshot arithmetic: counter increases with reset detection, rates, combined latency
-//! quantiles, CPU from jiffies. Plain functions over plain data (DESIGN.md "Metric semantics").
+//! quantiles, CPU from jiffies. Plain functions over plain data (docs/design.md "Metric semantics").
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! A typed StarRocks client: one MySQL connection per FE (text protocol only) and HTTP GETs,
 //! each call bounded by a timeout.
 //!
-//! FACTS.md §9: mysql_async must not probe `@@socket` (StarRocks has no such variable), so the
+//! docs/starrocks-facts.md §9: mysql_async must not probe `@@socket` (StarRocks has no such variable), so the
 //! connection sets `prefer_socket(false)` and gives `max_allowed_packet`/`wait_timeout` up front;
 //! prepared statements are never used (2.5–3.1 reject them).
 

@@ -3,7 +3,7 @@
 //! lookups the collector needs (`value`, `sum`); it knows nothing about which metrics matter.
 //!
 //! Why a hand-written parser: StarRocks' output is not strict Prometheus, and strict parsers
-//! reject some of it (see FACTS.md §6.2 and §7):
+//! reject some of it (see docs/starrocks-facts.md §6.2 and §7):
 //! * FE up to 3.5.5 writes `# HELP  jvm_…` / `# TYPE  node_info gauge` with two spaces;
 //! * FE joins labels with `", "` (`{job="load", type="BROKER"}`); BE uses `,`;
 //! * FE emits a family's samples non-contiguously (`tablet_num` and

@@ -3,7 +3,7 @@
 //! numbers, booleans and instants; it knows nothing about which columns matter.
 //!
 //! Why: StarRocks sends every SHOW cell as display text, and the formats are not uniform
-//! (FACTS.md §1.2, §2): sizes are `"2.500 TB"` (with a space, `DebugUtil.getByteUint`) but
+//! (docs/starrocks-facts.md §1.2, §2): sizes are `"2.500 TB"` (with a space, `DebugUtil.getByteUint`) but
 //! `MemLimit` is `"113.515GB"` (no space, `getPrettyStringBytes`) and DataCacheMetrics uses
 //! `"12.3GB"`/`"0B"` (`ByteSizeValue`); all of them are binary units. Percentages are
 //! `"39.35 %"` or `"41.2 %"`. Times are `yyyy-MM-dd HH:mm:ss` in the FE's time zone, with SQL

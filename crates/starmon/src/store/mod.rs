@@ -1,7 +1,7 @@
 //! Where starmon's history lives: the [`Store`] trait the collector, rollup task and API use, its
 //! error type and result types, the bucket fold and the local-day arithmetic every
 //! implementation shares.
-//! The SQL is in [`sqlite`]; a server database can implement the same trait later (DESIGN.md
+//! The SQL is in [`sqlite`]; a server database can implement the same trait later (docs/design.md
 //! "Storage").
 
 pub mod alerts;

@@ -4,7 +4,7 @@
 //!
 //! Each list is `None` when it could not be read (the error is in `errors`), `Some(vec![])` when
 //! it was read and is empty. Columns are read by name, so versions that add or drop columns
-//! (FACTS.md §3, §4.2, §5) only leave the missing fields NULL.
+//! (docs/starrocks-facts.md §3, §4.2, §5) only leave the missing fields NULL.
 
 use serde::Serialize;
 
@@ -359,7 +359,7 @@ mod tests {
 
     #[test]
     fn only_executing_statements_of_others_are_running() {
-        // 3.3 columns (FACTS §3): Sleep rows keep their last SQL; our own connection is id 7.
+        // 3.3 columns (docs/starrocks-facts.md §3): Sleep rows keep their last SQL; our own connection is id 7.
         let r = rows(
             &[
                 "Id",

@@ -2,7 +2,7 @@
 //! rows joined with what each node's `/metrics` said. Pure: no I/O, no time.
 //!
 //! A node that is not alive has no current measurements: SHOW BACKENDS keeps reporting a dead
-//! BE's last resource report (FACTS.md §1.2), which is stale, so its CPU, memory and running
+//! BE's last resource report (docs/starrocks-facts.md §1.2), which is stale, so its CPU, memory and running
 //! queries are NULL. What stays true while it is down (its tablet count, the FE's own, and its
 //! disks' last known sizes) stays.
 

@@ -1,5 +1,5 @@
 //! What one FE's or BE's `/metrics` says, as counter readings and gauges: the names and labels
-//! starmon reads from the exposition (FACTS.md §latency, §BE metrics), nothing about time.
+//! starmon reads from the exposition (docs/starrocks-facts.md §latency, §BE metrics), nothing about time.
 
 use std::collections::HashMap;
 
