@@ -535,7 +535,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(%addr, database = %config.database.display(), auth = config.auth.enabled, "starmon serving");
+    // The bound address: with port 0 the configured one does not say where to connect.
+    let bound = listener.local_addr().unwrap_or(addr);
+    tracing::info!(addr = %bound, database = %config.database.display(), auth = config.auth.enabled, "starmon serving");
     let cancel = CancellationToken::new();
     let (app, collector) = start(store, auth_state, Arc::new(config), cancel.clone())?;
     let server = tokio::spawn(crate::server::serve(listener, app, limits, cancel.clone()));

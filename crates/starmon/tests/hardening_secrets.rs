@@ -185,6 +185,11 @@ fn a_lost_key_file_stops_every_command_with_the_remedy_and_no_new_key() {
         assert!(!ok, "{args:?} started: {err}");
         assert!(err.contains("is missing"), "{args:?}: {err}");
         assert!(err.contains("starmon key reset"), "{args:?}: {err}");
+        assert_eq!(
+            err.matches("is missing").count(),
+            1,
+            "{args:?} says it twice: {err}"
+        );
         assert!(!key.exists(), "{args:?} created a new key");
     }
 }

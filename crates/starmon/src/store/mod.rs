@@ -50,7 +50,7 @@ pub enum StoreError {
     /// The key of stored secrets cannot be read or created, does not open what is stored, or
     /// one stored secret does not open ([`crate::secretbox::SecretError::Unreadable`]: a state
     /// to show, e.g. as a failed collection, not an internal error).
-    #[error("{0}")]
+    #[error(transparent)]
     Secret(#[from] crate::secretbox::SecretError),
 }
 
