@@ -202,6 +202,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("{0}")]
+    Toml(toml::de::Error),
     #[error("{name}={value:?}: {reason}")]
     Env {
         name: String,
@@ -236,7 +238,7 @@ impl Config {
                     path: path.into(),
                     source,
                 })?;
-                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                Config::parse_toml(&text).map_err(|source| ConfigError::Parse {
                     path: path.into(),
                     source,
                 })?
@@ -246,6 +248,20 @@ impl Config {
         config.apply_env(|name| std::env::var(name).ok())?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Defaults overlaid with the TOML `text`, validated; no environment overrides. Pure, so the
+    /// config fuzz target runs exactly the parsing and checking that `load` does.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config = Config::parse_toml(text).map_err(ConfigError::Toml)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Validation waits until `load` has applied the environment, which may fix what the file
+    /// got wrong.
+    fn parse_toml(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
     }
 
     fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -421,6 +437,24 @@ mod tests {
             err.to_string().contains("STARMON_RETENTION_DETAIL_DAYS"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn from_toml_is_the_defaults_overlaid_and_validated() {
+        assert_eq!(
+            Config::from_toml("").expect("empty file"),
+            Config::default()
+        );
+        let c = Config::from_toml("[collector]\ninterval_secs = 10").expect("valid");
+        assert_eq!(c.collector.interval(), Duration::from_secs(10));
+        assert!(matches!(
+            Config::from_toml("[collector]\ninterval_secs = 0"),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            Config::from_toml("colector = 1"),
+            Err(ConfigError::Toml(_))
+        ));
     }
 
     #[test]
