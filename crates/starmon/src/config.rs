@@ -153,6 +153,10 @@ impl AuthConfig {
 /// The most a session may last: a year.
 const MAX_SESSION_HOURS: u64 = 24 * 366;
 
+/// The most clusters collected at once. Far above any real need; it keeps a typo from reaching
+/// tokio's semaphore, which panics at start above 2^61 permits.
+pub const MAX_CONCURRENCY: usize = 4096;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -361,8 +365,10 @@ impl Config {
         if c.jobs_interval_secs < c.interval_secs || c.size_interval_secs < c.interval_secs {
             return invalid("collector.jobs_interval_secs and size_interval_secs cannot be shorter than interval_secs".into());
         }
-        if c.concurrency == 0 {
-            return invalid("collector.concurrency must be at least 1".into());
+        if !(1..=MAX_CONCURRENCY).contains(&c.concurrency) {
+            return invalid(format!(
+                "collector.concurrency must be between 1 and {MAX_CONCURRENCY}"
+            ));
         }
         if c.connect_timeout_ms == 0 || c.sql_timeout_ms == 0 || c.http_timeout_ms == 0 {
             return invalid("collector timeouts must be positive".into());
@@ -455,6 +461,17 @@ mod tests {
             Config::from_toml("colector = 1"),
             Err(ConfigError::Toml(_))
         ));
+    }
+
+    /// Caught by the config fuzz target (corpus/config/seed-crash-concurrency): accepted, then
+    /// `Semaphore::new` panicked when the collector started.
+    #[test]
+    fn a_huge_concurrency_is_refused_not_a_panic_at_start() {
+        let err = Config::from_toml("[collector]\nconcurrency = 9223372036854775807")
+            .expect_err("beyond the bound");
+        assert!(err.to_string().contains("collector.concurrency"), "{err}");
+        let c = Config::from_toml(&format!("[collector]\nconcurrency = {MAX_CONCURRENCY}"));
+        assert_eq!(c.map(|c| c.collector.concurrency).ok(), Some(MAX_CONCURRENCY));
     }
 
     #[test]
