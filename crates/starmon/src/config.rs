@@ -153,6 +153,11 @@ impl AuthConfig {
 /// The most a session may last: a year.
 const MAX_SESSION_HOURS: u64 = 24 * 366;
 
+/// The longest collection interval (of any kind): a week. The collector works in i64
+/// milliseconds and adds 80 % of the interval to an `Instant`; unbounded, a large value
+/// overflowed both.
+pub const MAX_INTERVAL_SECS: u64 = 7 * 86_400;
+
 /// The most clusters collected at once. Far above any real need; it keeps a typo from reaching
 /// tokio's semaphore, which panics at start above 2^61 permits.
 pub const MAX_CONCURRENCY: usize = 4096;
@@ -362,6 +367,14 @@ impl Config {
         if c.interval_secs == 0 {
             return invalid("collector.interval_secs must be at least 1".into());
         }
+        if [c.interval_secs, c.jobs_interval_secs, c.size_interval_secs]
+            .iter()
+            .any(|&secs| secs > MAX_INTERVAL_SECS)
+        {
+            return invalid(format!(
+                "collector intervals must be at most {MAX_INTERVAL_SECS} seconds (a week)"
+            ));
+        }
         if c.jobs_interval_secs < c.interval_secs || c.size_interval_secs < c.interval_secs {
             return invalid("collector.jobs_interval_secs and size_interval_secs cannot be shorter than interval_secs".into());
         }
@@ -472,6 +485,17 @@ mod tests {
         assert!(err.to_string().contains("collector.concurrency"), "{err}");
         let c = Config::from_toml(&format!("[collector]\nconcurrency = {MAX_CONCURRENCY}"));
         assert_eq!(c.map(|c| c.collector.concurrency).ok(), Some(MAX_CONCURRENCY));
+    }
+
+    /// Caught by the config fuzz target (corpus/config/seed-crash-interval): accepted, then the
+    /// collector's `interval_secs as i64 * 1000` overflowed and `Instant + 80 % of it` panicked.
+    #[test]
+    fn a_huge_interval_is_refused() {
+        let huge = "interval_secs = 9223372036854775807\njobs_interval_secs = 9223372036854775807\nsize_interval_secs = 9223372036854775807";
+        let err = Config::from_toml(&format!("[collector]\n{huge}")).expect_err("too long");
+        assert!(err.to_string().contains("at most 604800 seconds"), "{err}");
+        let week = format!("[collector]\ninterval_secs = {MAX_INTERVAL_SECS}\njobs_interval_secs = {MAX_INTERVAL_SECS}\nsize_interval_secs = {MAX_INTERVAL_SECS}");
+        assert!(Config::from_toml(&week).is_ok());
     }
 
     #[test]
