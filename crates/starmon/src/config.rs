@@ -158,6 +158,10 @@ const MAX_SESSION_HOURS: u64 = 24 * 366;
 /// overflowed both.
 pub const MAX_INTERVAL_SECS: u64 = 7 * 86_400;
 
+/// The longest `for` of an alert rule: a week, as over the API. The engine compares it in i64
+/// milliseconds, which a larger value overflowed (or wrapped to "fire at once").
+pub const MAX_RULE_FOR_SECS: u64 = 7 * 86_400;
+
 /// The most clusters collected at once. Far above any real need; it keeps a typo from reaching
 /// tokio's semaphore, which panics at start above 2^61 permits.
 pub const MAX_CONCURRENCY: usize = 4096;
@@ -363,6 +367,11 @@ impl Config {
             if r.threshold.is_some_and(|t| !t.is_finite()) {
                 return invalid(format!("alerts.rules.{id}.threshold must be a number"));
             }
+            if r.for_secs.is_some_and(|f| f > MAX_RULE_FOR_SECS) {
+                return invalid(format!(
+                    "alerts.rules.{id}.for_secs must be at most {MAX_RULE_FOR_SECS} (a week)"
+                ));
+            }
         }
         if c.interval_secs == 0 {
             return invalid("collector.interval_secs must be at least 1".into());
@@ -484,7 +493,10 @@ mod tests {
             .expect_err("beyond the bound");
         assert!(err.to_string().contains("collector.concurrency"), "{err}");
         let c = Config::from_toml(&format!("[collector]\nconcurrency = {MAX_CONCURRENCY}"));
-        assert_eq!(c.map(|c| c.collector.concurrency).ok(), Some(MAX_CONCURRENCY));
+        assert_eq!(
+            c.map(|c| c.collector.concurrency).ok(),
+            Some(MAX_CONCURRENCY)
+        );
     }
 
     /// Caught by the config fuzz target (corpus/config/seed-crash-interval): accepted, then the
@@ -496,6 +508,20 @@ mod tests {
         assert!(err.to_string().contains("at most 604800 seconds"), "{err}");
         let week = format!("[collector]\ninterval_secs = {MAX_INTERVAL_SECS}\njobs_interval_secs = {MAX_INTERVAL_SECS}\nsize_interval_secs = {MAX_INTERVAL_SECS}");
         assert!(Config::from_toml(&week).is_ok());
+    }
+
+    /// Caught by the config fuzz target (corpus/config/seed-crash-for-secs): accepted, then the
+    /// alert engine's `for_secs as i64 * 1000` overflowed; the API already refused it.
+    #[test]
+    fn a_rule_for_longer_than_a_week_is_refused_as_over_the_api() {
+        let rule = "[alerts.rules.be_cpu_high]\nfor_secs";
+        let err = Config::from_toml(&format!("{rule} = 9223372036854775807")).expect_err("long");
+        assert!(err.to_string().contains("be_cpu_high.for_secs"), "{err}");
+        let c = Config::from_toml(&format!("{rule} = {MAX_RULE_FOR_SECS}")).expect("a week");
+        assert_eq!(
+            c.alerts.rules.get("be_cpu_high").and_then(|r| r.for_secs),
+            Some(MAX_RULE_FOR_SECS)
+        );
     }
 
     #[test]
