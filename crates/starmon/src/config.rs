@@ -154,8 +154,8 @@ impl AuthConfig {
 const MAX_SESSION_HOURS: u64 = 24 * 366;
 
 /// The longest collection interval (of any kind): a week. The collector works in i64
-/// milliseconds and adds 80 % of the interval to an `Instant`; unbounded, a large value
-/// overflowed both.
+/// milliseconds, which a large value overflowed; above i64::MAX (the environment takes any u64)
+/// adding 80 % of it to an `Instant` for the cycle budget panics too.
 pub const MAX_INTERVAL_SECS: u64 = 7 * 86_400;
 
 /// The longest `for` of an alert rule: a week, as over the API. The engine compares it in i64
@@ -500,7 +500,7 @@ mod tests {
     }
 
     /// Caught by the config fuzz target (corpus/config/seed-crash-interval): accepted, then the
-    /// collector's `interval_secs as i64 * 1000` overflowed and `Instant + 80 % of it` panicked.
+    /// collector's `interval_secs as i64 * 1000` overflowed.
     #[test]
     fn a_huge_interval_is_refused() {
         let huge = "interval_secs = 9223372036854775807\njobs_interval_secs = 9223372036854775807\nsize_interval_secs = 9223372036854775807";
