@@ -216,6 +216,19 @@ impl AuthConfig {
 /// The most a session may last: a year.
 const MAX_SESSION_HOURS: u64 = 24 * 366;
 
+/// The longest collection interval (of any kind): a week. The collector works in i64
+/// milliseconds, which a large value overflowed; above i64::MAX (the environment takes any u64)
+/// adding 80 % of it to an `Instant` for the cycle budget panics too.
+pub const MAX_INTERVAL_SECS: u64 = 7 * 86_400;
+
+/// The longest `for` of an alert rule: a week, as over the API. The engine compares it in i64
+/// milliseconds, which a larger value overflowed (or wrapped to "fire at once").
+pub const MAX_RULE_FOR_SECS: u64 = 7 * 86_400;
+
+/// The most clusters collected at once. Far above any real need; it keeps a typo from reaching
+/// tokio's semaphore, which panics at start above 2^61 permits.
+pub const MAX_CONCURRENCY: usize = 4096;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -379,6 +392,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("{0}")]
+    Toml(toml::de::Error),
     #[error("{name}={value:?}: {reason}")]
     Env {
         name: String,
@@ -413,7 +428,7 @@ impl Config {
                     path: path.into(),
                     source,
                 })?;
-                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                Config::parse_toml(&text).map_err(|source| ConfigError::Parse {
                     path: path.into(),
                     source,
                 })?
@@ -423,6 +438,20 @@ impl Config {
         config.apply_env(|name| std::env::var(name).ok())?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Defaults overlaid with the TOML `text`, validated; no environment overrides. Pure, so the
+    /// config fuzz target runs exactly the parsing and checking that `load` does.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config = Config::parse_toml(text).map_err(ConfigError::Toml)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Validation waits until `load` has applied the environment, which may fix what the file
+    /// got wrong.
+    fn parse_toml(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
     }
 
     fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -517,15 +546,30 @@ impl Config {
             if r.threshold.is_some_and(|t| !t.is_finite()) {
                 return invalid(format!("alerts.rules.{id}.threshold must be a number"));
             }
+            if r.for_secs.is_some_and(|f| f > MAX_RULE_FOR_SECS) {
+                return invalid(format!(
+                    "alerts.rules.{id}.for_secs must be at most {MAX_RULE_FOR_SECS} (a week)"
+                ));
+            }
         }
         if c.interval_secs == 0 {
             return invalid("collector.interval_secs must be at least 1".into());
         }
+        if [c.interval_secs, c.jobs_interval_secs, c.size_interval_secs]
+            .iter()
+            .any(|&secs| secs > MAX_INTERVAL_SECS)
+        {
+            return invalid(format!(
+                "collector intervals must be at most {MAX_INTERVAL_SECS} seconds (a week)"
+            ));
+        }
         if c.jobs_interval_secs < c.interval_secs || c.size_interval_secs < c.interval_secs {
             return invalid("collector.jobs_interval_secs and size_interval_secs cannot be shorter than interval_secs".into());
         }
-        if c.concurrency == 0 {
-            return invalid("collector.concurrency must be at least 1".into());
+        if !(1..=MAX_CONCURRENCY).contains(&c.concurrency) {
+            return invalid(format!(
+                "collector.concurrency must be between 1 and {MAX_CONCURRENCY}"
+            ));
         }
         if c.connect_timeout_ms == 0 || c.sql_timeout_ms == 0 || c.http_timeout_ms == 0 {
             return invalid("collector timeouts must be positive".into());
@@ -621,6 +665,63 @@ mod tests {
         c.notify.deny_networks = vec!["10.0.0.0/40".into()];
         let err = c.validate().expect_err("not a CIDR");
         assert!(err.to_string().contains("notify.deny_networks"), "{err}");
+    }
+
+    #[test]
+    fn from_toml_is_the_defaults_overlaid_and_validated() {
+        assert_eq!(
+            Config::from_toml("").expect("empty file"),
+            Config::default()
+        );
+        let c = Config::from_toml("[collector]\ninterval_secs = 10").expect("valid");
+        assert_eq!(c.collector.interval(), Duration::from_secs(10));
+        assert!(matches!(
+            Config::from_toml("[collector]\ninterval_secs = 0"),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            Config::from_toml("colector = 1"),
+            Err(ConfigError::Toml(_))
+        ));
+    }
+
+    /// Caught by the config fuzz target (corpus/config/seed-crash-concurrency): accepted, then
+    /// `Semaphore::new` panicked when the collector started.
+    #[test]
+    fn a_huge_concurrency_is_refused_not_a_panic_at_start() {
+        let err = Config::from_toml("[collector]\nconcurrency = 9223372036854775807")
+            .expect_err("beyond the bound");
+        assert!(err.to_string().contains("collector.concurrency"), "{err}");
+        let c = Config::from_toml(&format!("[collector]\nconcurrency = {MAX_CONCURRENCY}"));
+        assert_eq!(
+            c.map(|c| c.collector.concurrency).ok(),
+            Some(MAX_CONCURRENCY)
+        );
+    }
+
+    /// Caught by the config fuzz target (corpus/config/seed-crash-interval): accepted, then the
+    /// collector's `interval_secs as i64 * 1000` overflowed.
+    #[test]
+    fn a_huge_interval_is_refused() {
+        let huge = "interval_secs = 9223372036854775807\njobs_interval_secs = 9223372036854775807\nsize_interval_secs = 9223372036854775807";
+        let err = Config::from_toml(&format!("[collector]\n{huge}")).expect_err("too long");
+        assert!(err.to_string().contains("at most 604800 seconds"), "{err}");
+        let week = format!("[collector]\ninterval_secs = {MAX_INTERVAL_SECS}\njobs_interval_secs = {MAX_INTERVAL_SECS}\nsize_interval_secs = {MAX_INTERVAL_SECS}");
+        assert!(Config::from_toml(&week).is_ok());
+    }
+
+    /// Caught by the config fuzz target (corpus/config/seed-crash-for-secs): accepted, then the
+    /// alert engine's `for_secs as i64 * 1000` overflowed; the API already refused it.
+    #[test]
+    fn a_rule_for_longer_than_a_week_is_refused_as_over_the_api() {
+        let rule = "[alerts.rules.be_cpu_high]\nfor_secs";
+        let err = Config::from_toml(&format!("{rule} = 9223372036854775807")).expect_err("long");
+        assert!(err.to_string().contains("be_cpu_high.for_secs"), "{err}");
+        let c = Config::from_toml(&format!("{rule} = {MAX_RULE_FOR_SECS}")).expect("a week");
+        assert_eq!(
+            c.alerts.rules.get("be_cpu_high").and_then(|r| r.for_secs),
+            Some(MAX_RULE_FOR_SECS)
+        );
     }
 
     #[test]
