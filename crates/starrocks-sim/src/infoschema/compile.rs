@@ -1,4 +1,5 @@
-//! Compiling sqlparser's AST into a `Plan`'s expressions, refusing what is outside the subset.
+//! Compiling sqlparser's AST into what a `Plan` runs (outputs, filter, sort keys, aggregates),
+//! refusing what is outside the subset.
 
 use chrono::TimeDelta;
 use sqlparser::ast::{
@@ -10,7 +11,6 @@ use sqlparser::ast::{
 use crate::resultset::{ColType, Column, SqlError};
 
 use super::eval::{flag, AggFunc, Aggregate, CmpOp, Ex};
-use super::plan::{Output, SortKey, SortSpec};
 use super::{unsupported, MAX_DEPTH};
 
 /// A select-list position in GROUP BY / ORDER BY: an unsigned integer literal (MySQL treats
@@ -52,6 +52,26 @@ fn signed_number(e: &Expr) -> Option<String> {
 
 pub(super) fn integer_literal(e: &Expr) -> Option<i64> {
     signed_number(e)?.parse().ok()
+}
+
+#[derive(Debug)]
+pub(super) struct Output {
+    pub(super) name: String,
+    pub(super) ex: Ex,
+}
+
+#[derive(Debug)]
+pub(super) enum SortKey {
+    /// An output column, by alias or ordinal.
+    Output(usize),
+    Expr(Ex),
+}
+
+#[derive(Debug)]
+pub(super) struct SortSpec {
+    pub(super) key: SortKey,
+    pub(super) desc: bool,
+    pub(super) nulls_first: bool,
 }
 
 pub(super) struct Compiler<'a> {

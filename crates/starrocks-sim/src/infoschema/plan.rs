@@ -9,29 +9,9 @@ use sqlparser::ast::{Expr, GroupByExpr, LimitClause, OrderByKind, Query, Select}
 
 use crate::resultset::{ColType, Column, ResultSet, Row, SqlError};
 
-use super::compile::{integer_literal, Compiler};
+use super::compile::{integer_literal, Compiler, Output, SortKey, SortSpec};
 use super::eval::{truth, AggFunc, Aggregate, Ex, SortVal};
 use super::{unsupported, Table, DATETIME_FORMAT};
-
-#[derive(Debug)]
-pub(super) struct Output {
-    pub(super) name: String,
-    pub(super) ex: Ex,
-}
-
-#[derive(Debug)]
-pub(super) enum SortKey {
-    /// An output column, by alias or ordinal.
-    Output(usize),
-    Expr(Ex),
-}
-
-#[derive(Debug)]
-pub(super) struct SortSpec {
-    pub(super) key: SortKey,
-    pub(super) desc: bool,
-    pub(super) nulls_first: bool,
-}
 
 /// What one result row is evaluated against: a source row for column references and the
 /// aggregate values of its group.
