@@ -1,5 +1,4 @@
-//! One emulated cluster at run time: its model behind a lock, its nodes with their faults and
-//! up/down state, and the model clock.
+//! One emulated cluster at run time: the locked model, its nodes and their faults, the clock.
 //!
 //! The network side (binding each node's addresses and serving them while the node is up) lives
 //! in `serve`, which depends on this module; this module knows nothing of HTTP or MySQL.

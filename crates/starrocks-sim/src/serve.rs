@@ -1,5 +1,6 @@
-//! Serving clusters on the network: every node bound on its own loopback address, and a
-//! supervisor per node that runs its FE HTTP / BE HTTP and MySQL servers while it is up.
+//! Serving clusters: binds each node on its own loopback address and supervises its servers.
+//!
+//! A supervisor per node runs its FE HTTP / BE HTTP and MySQL servers while the node is up.
 //!
 //! Every node gets its own loopback address (127.X.Y.N), so all FEs share one query port and one
 //! HTTP port and all BEs one HTTP port, as in a real deployment — which matters because SHOW

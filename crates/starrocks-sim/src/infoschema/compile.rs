@@ -1,5 +1,6 @@
-//! Compiling sqlparser's AST into what a `Plan` runs (outputs, filter, sort keys, aggregates),
-//! refusing what is outside the subset.
+//! Compiles sqlparser's AST into a plan's parts, refusing anything outside the subset.
+//!
+//! The parts: outputs, filter, sort keys and aggregates, all as `eval` expressions.
 
 use chrono::TimeDelta;
 use sqlparser::ast::{

@@ -1,5 +1,6 @@
-//! Compiled expressions and aggregates, and their evaluation over text rows with MySQL's
-//! NULL, truthiness, comparison and LIKE rules.
+//! Compiled expressions and aggregates, evaluated over text rows with MySQL's rules.
+//!
+//! NULL logic, truthiness, numeric-or-text comparison, LIKE, and the sort order of values.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;

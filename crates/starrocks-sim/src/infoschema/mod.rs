@@ -7,8 +7,8 @@
 //! expression tree and evaluates it over text rows. Anything outside that subset is refused with an
 //! analysis error instead of being answered approximately.
 //!
-//! `compile` turns the AST into a `plan::Plan` of `eval` expressions; this module parses, checks
-//! the statement's shape and opens the table.
+//! `plan` runs one SELECT, compiled by `compile` into `eval` expressions; this module parses the
+//! statement, checks its shape and opens the table.
 
 mod compile;
 mod eval;

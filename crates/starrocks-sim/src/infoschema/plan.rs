@@ -1,5 +1,4 @@
-//! A compiled query plan: outputs, filter, grouping, ordering and limits, and running it over
-//! one table.
+//! A compiled SELECT: filter, grouping, ordering and limits, and running it over one table.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

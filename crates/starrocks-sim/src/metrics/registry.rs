@@ -1,5 +1,4 @@
-//! The `starrocks_fe_` registry in registration order, materialized-view samples and the
-//! `node_info` gauges.
+//! The FE's `starrocks_fe_` samples: the registry in registration order, MVs, node info.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,4 @@
-//! Jobs and their history: SHOW ROUTINE LOAD, LOAD, ALTER TABLE COLUMN, PROFILELIST and
-//! `SHOW PROC '/transactions'`.
+//! Jobs and their history: routine loads, loads, schema changes, profiles, transactions.
 
 use std::collections::HashMap;
 
