@@ -4,6 +4,10 @@
 //! BE/CN answers BE HTTP, each on its own loopback address. What they return follows
 //! `shared/starrocks/FACTS.md` for the emulated version. A control API exposes the exact truth
 //! and injects faults.
+//!
+//! Start-up runs one way: `Sim::start` hands each cluster to `serve`, which binds its nodes and
+//! runs their `http` and `mysql` servers; those read `cluster` (and through it `model`), and
+//! `cluster` knows nothing of the network servers.
 
 pub mod catalog;
 pub mod cluster;
@@ -16,6 +20,7 @@ pub mod metrics;
 pub mod model;
 pub mod mysql;
 pub mod resultset;
+pub mod serve;
 pub mod show;
 pub mod sql;
 pub mod truth;
@@ -141,7 +146,7 @@ impl Sim {
                 shared_data: c.shape.cns > 0,
                 workload: c.workload,
             };
-            let cluster = cluster::start(spec, c.shape, clock.clone(), shutdown.clone())
+            let cluster = serve::start(spec, c.shape, clock.clone(), shutdown.clone())
                 .await
                 .map_err(|source| StartError::Bind {
                     cluster: c.name.clone(),
