@@ -187,6 +187,9 @@ pub fn offline_cluster(name: &str, host: &str, ports: (u16, u16), password: &str
 // ---------------------------------------------------------------------------------------------
 // starmon served
 
+/// Something written into the store before it is served.
+type Seed = Box<dyn FnOnce(&SqliteStore) + Send>;
+
 /// How a [`TestApp`] is set up; [`TestApp::builder`].
 pub struct TestAppBuilder {
     clusters: Vec<ClusterConfig>,
@@ -195,7 +198,7 @@ pub struct TestAppBuilder {
     collector: bool,
     limits: Option<Limits>,
     database: Option<PathBuf>,
-    seed: Vec<Box<dyn FnOnce(&SqliteStore) + Send>>,
+    seed: Vec<Seed>,
 }
 
 /// starmon served on `127.0.0.1:0` over a SQLite file, with or without the collector, and the
@@ -577,14 +580,13 @@ pub async fn run_within(cmd: Command, within: Duration) -> Output {
         .expect("join")
 }
 
-/// Waits (at most `within`) for `child` to exit; kills it and fails the test if it does not.
+/// Waits (at most `within`) for `child` to exit; fails the test naming `what` if it does not.
 pub async fn wait_exit(
     child: &mut std::process::Child,
     within: Duration,
     what: &str,
 ) -> std::process::ExitStatus {
-    let r = poll_until(within, what, async || child.try_wait().expect("wait")).await;
-    r
+    poll_until(within, what, async || child.try_wait().expect("wait")).await
 }
 
 pub fn text(b: &[u8]) -> String {
