@@ -11,11 +11,10 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use starmon::config::Config;
-use starmon::store::sqlite::SqliteStore;
-use starmon::store::Store;
-use starrocks_sim::{ClusterConfig, Sim, SimConfig};
-use tokio_util::sync::CancellationToken;
+
+mod common;
+
+use common::{cluster, now_ms as now, poll_until, serve_router, TestApp};
 
 /// What the receiver got, and how it answers.
 #[derive(Clone, Default)]
@@ -47,15 +46,8 @@ async fn receive(State(r): State<Receiver>, Json(v): Json<Value>) -> StatusCode 
 
 impl Receiver {
     async fn start(self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let app = Router::new().route("/hook", post(receive)).with_state(self);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        format!("http://{addr}/hook")
+        format!("http://{}/hook", serve_router(app).await)
     }
 
     /// (status, subject) of the notifications of `rule`.
@@ -75,95 +67,33 @@ impl Receiver {
     }
 }
 
+/// starmon collecting one emulated 3.3 cluster (registered as "prod") every second, alerts on.
 struct Env {
-    sim: Sim,
-    base: String,
-    http: reqwest::Client,
-    db: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-    cancel: CancellationToken,
+    app: TestApp,
     cluster_id: i64,
 }
 
-impl Drop for Env {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-        self.sim.shutdown();
+impl std::ops::Deref for Env {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
     }
 }
 
 const INTERVAL_SECS: u64 = 1;
 
 async fn env() -> Env {
-    let sim = Sim::start(SimConfig {
-        clusters: vec![ClusterConfig::new("c0", "3.3.0".parse().expect("v"), 5)],
-        control_addr: "127.0.0.1:0".parse().expect("addr"),
-        frozen_clock: false,
-    })
-    .await
-    .expect("emulator");
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("a.db");
-    let mut config = Config {
-        database: db.clone(),
-        ..Config::default()
-    };
-    config.collector.interval_secs = INTERVAL_SECS;
-    config.collector.jobs_interval_secs = INTERVAL_SECS;
-    config.collector.size_interval_secs = INTERVAL_SECS;
-    config.collector.connect_timeout_ms = 1000;
-    config.collector.http_timeout_ms = 1000;
-    let sqlite = Arc::new(SqliteStore::open(&db).expect("open"));
-    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
-    let store: Arc<dyn Store> = sqlite;
-    let cancel = CancellationToken::new();
-    let (app, _) =
-        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let stop = cancel.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await;
-    });
-    let mut e = Env {
-        sim,
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
-        db,
-        _dir: dir,
-        cancel,
-        cluster_id: 0,
-    };
-    let c = &e.sim.clusters[0];
-    let fe = c.fe_node(0).expect("fe");
-    let body = json!({
-        "name": "prod", "fe_host": fe.ip.to_string(), "fe_query_port": fe.query_port.expect("port"),
-        "fe_http_port": fe.http_port, "user": c.spec.user, "password": c.spec.password,
-    });
-    let v = e.post("/api/v1/clusters", body, StatusCode::CREATED).await;
-    e.cluster_id = v["id"].as_i64().expect("id");
-    e
+    let app = TestApp::builder()
+        .clusters(vec![cluster("c0", "3.3.0", 5)])
+        .interval_secs(INTERVAL_SECS)
+        .timeouts_ms(1000, 1000)
+        .start()
+        .await;
+    let cluster_id = app.register(0, "prod").await;
+    Env { app, cluster_id }
 }
 
 impl Env {
-    async fn post(&self, path: &str, body: Value, want: StatusCode) -> Value {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status();
-        let v: Value = r.json().await.unwrap_or(Value::Null);
-        assert_eq!(status, want, "{path}: {v}");
-        v
-    }
-
     async fn get(&self, path: &str) -> Value {
         self.http
             .get(format!("{}{path}", self.base))
@@ -184,17 +114,6 @@ impl Env {
         .await;
     }
 
-    async fn control(&self, method: reqwest::Method, path: &str, body: Value) {
-        let r = self
-            .http
-            .request(method, format!("{}{path}", self.sim.control_url))
-            .json(&body)
-            .send()
-            .await
-            .expect("control");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-    }
-
     /// Collections stored for the cluster with from <= collected_at < to.
     fn collections(&self, from: i64, to: i64) -> Vec<i64> {
         let conn = rusqlite::Connection::open(&self.db).expect("open");
@@ -212,22 +131,10 @@ impl Env {
 
     async fn wait_collected(&self) {
         let since = now();
-        wait_until("a collection", 20, || {
+        poll_until(Duration::from_secs(20), "a collection", async || {
             !self.collections(since, i64::MAX).is_empty()
         })
         .await;
-    }
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-async fn wait_until(what: &str, secs: u64, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !ok() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -239,14 +146,16 @@ async fn a_stopped_be_notifies_once_and_its_return_once() {
     e.channel(&url).await;
     e.wait_collected().await;
 
-    let be = e.sim.clusters[0].node("be1").expect("be1").clone();
-    let id = e.sim.clusters[0].with_state(|st| st.bes[1].id.to_string());
+    let be = e.sim().clusters[0].node("be1").expect("be1").clone();
+    let id = e.sim().clusters[0].with_state(|st| st.bes[1].id.to_string());
     let stopped_at = now();
-    e.sim.clusters[0].with_state(|st| st.stop_be(1));
+    e.sim().clusters[0].with_state(|st| st.stop_be(1));
     be.set_running(false);
-    wait_until("the firing notification", 20, || {
-        !r.of("be_down").is_empty()
-    })
+    poll_until(
+        Duration::from_secs(20),
+        "the firing notification",
+        async || !r.of("be_down").is_empty(),
+    )
     .await;
     let notified_at = now();
     assert_eq!(r.of("be_down"), [("firing".to_string(), id.clone())]);
@@ -256,9 +165,11 @@ async fn a_stopped_be_notifies_once_and_its_return_once() {
 
     // Down for a few more collections: nothing more.
     let t = now();
-    wait_until("three more collections", 20, || {
-        e.collections(t, i64::MAX).len() >= 3
-    })
+    poll_until(
+        Duration::from_secs(20),
+        "three more collections",
+        async || e.collections(t, i64::MAX).len() >= 3,
+    )
     .await;
     assert_eq!(r.of("be_down").len(), 1);
     let firing = e.get("/api/v1/alerts?state=firing").await;
@@ -277,17 +188,21 @@ async fn a_stopped_be_notifies_once_and_its_return_once() {
         "{fleet}"
     );
 
-    e.sim.clusters[0].with_state(|st| st.start_be(1));
+    e.sim().clusters[0].with_state(|st| st.start_be(1));
     be.set_running(true);
-    wait_until("the resolved notification", 20, || {
-        r.of("be_down").len() == 2
-    })
+    poll_until(
+        Duration::from_secs(20),
+        "the resolved notification",
+        async || r.of("be_down").len() == 2,
+    )
     .await;
     assert_eq!(r.of("be_down")[1], ("resolved".to_string(), id));
     let t = now();
-    wait_until("three more collections", 20, || {
-        e.collections(t, i64::MAX).len() >= 3
-    })
+    poll_until(
+        Duration::from_secs(20),
+        "three more collections",
+        async || e.collections(t, i64::MAX).len() >= 3,
+    )
     .await;
     assert_eq!(
         r.of("be_down").len(),
@@ -340,13 +255,13 @@ async fn a_full_disk_and_an_error_burst_fire_their_rules() {
         json!({"used_pct": 92.0}),
     )
     .await;
-    wait_until("the disk rule", 20, || {
+    poll_until(Duration::from_secs(20), "the disk rule", async || {
         !r.of("disk_path_warning").is_empty()
     })
     .await;
     let (status, subject) = r.of("disk_path_warning")[0].clone();
     assert_eq!(status, "firing");
-    let be0 = e.sim.clusters[0].with_state(|st| st.bes[0].id.to_string());
+    let be0 = e.sim().clusters[0].with_state(|st| st.bes[0].id.to_string());
     assert!(subject.starts_with(&format!("{be0}:")), "{subject}");
     // 92 % is under the critical 95 %.
     assert!(r.of("disk_path_critical").is_empty());
@@ -358,7 +273,7 @@ async fn a_full_disk_and_an_error_burst_fire_their_rules() {
         json!({"error_fraction": 0.5}),
     )
     .await;
-    wait_until("the error-rate rule", 20, || {
+    poll_until(Duration::from_secs(20), "the error-rate rule", async || {
         !r.of("query_error_rate").is_empty()
     })
     .await;
@@ -378,20 +293,22 @@ async fn a_silenced_rule_does_not_notify() {
     )
     .await;
     e.wait_collected().await;
-    let be = e.sim.clusters[0].node("be2").expect("be2").clone();
-    e.sim.clusters[0].with_state(|st| st.stop_be(2));
+    let be = e.sim().clusters[0].node("be2").expect("be2").clone();
+    e.sim().clusters[0].with_state(|st| st.stop_be(2));
     be.set_running(false);
     // The alert exists (marked silenced), but nobody is told.
-    let v = loop {
-        let v = e.get("/api/v1/alerts?state=firing").await;
-        if v["alerts"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|a| a["rule_id"] == "be_down"))
-        {
-            break v;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let v = poll_until(
+        Duration::from_secs(20),
+        "the silenced be_down alert",
+        async || {
+            let v = e.get("/api/v1/alerts?state=firing").await;
+            v["alerts"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|a| a["rule_id"] == "be_down"))
+                .then_some(v)
+        },
+    )
+    .await;
     let a = v["alerts"]
         .as_array()
         .expect("alerts")
@@ -401,9 +318,11 @@ async fn a_silenced_rule_does_not_notify() {
         .expect("alert");
     assert_eq!(a["silenced"], json!(true));
     let t = now();
-    wait_until("three more collections", 20, || {
-        e.collections(t, i64::MAX).len() >= 3
-    })
+    poll_until(
+        Duration::from_secs(20),
+        "three more collections",
+        async || e.collections(t, i64::MAX).len() >= 3,
+    )
     .await;
     assert!(r.of("be_down").is_empty(), "{:?}", r.of("be_down"));
 
@@ -432,12 +351,14 @@ async fn a_failing_receiver_is_retried_and_collection_keeps_its_pace() {
     e.channel(&url).await;
     e.wait_collected().await;
     let stopped_at = now();
-    let be = e.sim.clusters[0].node("be0").expect("be0").clone();
-    e.sim.clusters[0].with_state(|st| st.stop_be(0));
+    let be = e.sim().clusters[0].node("be0").expect("be0").clone();
+    e.sim().clusters[0].with_state(|st| st.stop_be(0));
     be.set_running(false);
-    wait_until("the retried notification", 60, || {
-        !r.of("be_down").is_empty()
-    })
+    poll_until(
+        Duration::from_secs(60),
+        "the retried notification",
+        async || !r.of("be_down").is_empty(),
+    )
     .await;
     assert_eq!(
         r.of("be_down").len(),
@@ -482,7 +403,10 @@ async fn a_disk_hovering_at_the_threshold_does_not_flap() {
     for pct in [91.0, 89.0, 90.8, 88.0, 91.5, 89.5, 90.2] {
         fill(pct).await;
         let t = now();
-        wait_until("a collection", 20, || e.collections(t, i64::MAX).len() >= 2).await;
+        poll_until(Duration::from_secs(20), "a collection", async || {
+            e.collections(t, i64::MAX).len() >= 2
+        })
+        .await;
     }
     let warnings = r.of("disk_path_warning");
     assert!(!warnings.is_empty(), "the first crossing fires");
@@ -498,14 +422,18 @@ async fn a_disk_hovering_at_the_threshold_does_not_flap() {
     );
     // Clearly back under: resolved, once per path.
     fill(70.0).await;
-    wait_until("the resolved notifications", 20, || {
-        r.of("disk_path_warning").len() == 2 * paths.len()
-    })
+    poll_until(
+        Duration::from_secs(20),
+        "the resolved notifications",
+        async || r.of("disk_path_warning").len() == 2 * paths.len(),
+    )
     .await;
     let t = now();
-    wait_until("two more collections", 20, || {
-        e.collections(t, i64::MAX).len() >= 2
-    })
+    poll_until(
+        Duration::from_secs(20),
+        "two more collections",
+        async || e.collections(t, i64::MAX).len() >= 2,
+    )
     .await;
     assert_eq!(r.of("disk_path_warning").len(), 2 * paths.len());
 }

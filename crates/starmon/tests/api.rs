@@ -7,8 +7,11 @@ use serde_json::Value;
 use starmon::model::{
     CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample, Outcome, Snapshot,
 };
-use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
+
+mod common;
+
+use common::{get_json as get, send, TestApp};
 
 const DAY: i64 = 86_400_000;
 const TB: i64 = 1 << 40;
@@ -16,16 +19,22 @@ const TB: i64 = 1 << 40;
 struct Server {
     base: String,
     store: Arc<dyn Store>,
-    _dir: tempfile::TempDir,
     cluster: i64,
     t0: i64,
+    _app: TestApp,
+}
+
+/// Serves a fresh database as `starmon serve` does (access control off), without the collector:
+/// what the test writes into the store is all there is.
+async fn serve() -> TestApp {
+    TestApp::builder().without_collector().start().await
 }
 
 /// A store with one cluster: 20 snapshots 30 s apart (qps = 10, 20, …, 200) and 14 days of one
 /// BE path growing by 1 % of 10 TB a day, rolled up; served on port 0.
 async fn server() -> Server {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
+    let app = serve().await;
+    let store = &app.store;
     let c = store
         .add_cluster(&NewCluster {
             name: "prod".into(),
@@ -86,43 +95,13 @@ async fn server() -> Server {
             .expect("write day");
     }
     store.rollup_daily(chrono_tz::UTC, now).expect("rollup");
-    let (store, addr) = serve(store).await;
     Server {
-        base: format!("http://{addr}"),
-        store,
-        _dir: dir,
+        base: app.base.clone(),
+        store: app.store.clone(),
         cluster: c.id,
         t0,
+        _app: app,
     }
-}
-
-/// Serves `store` as `starmon serve` does (access control off) on a free port.
-async fn serve(store: SqliteStore) -> (Arc<dyn Store>, std::net::SocketAddr) {
-    let sqlite = Arc::new(store);
-    let config = starmon::config::Config::default();
-    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
-    let store: Arc<dyn Store> = sqlite;
-    let state = starmon::api::ApiState::new(
-        store.clone(),
-        &config,
-        Default::default(),
-        Default::default(),
-    )
-    .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, starmon::server::app(state, auth)).await;
-    });
-    (store, addr)
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let resp = reqwest::get(url).await.expect("request");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.expect("a JSON body"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,7 +303,8 @@ async fn history_past_the_detail_retention_comes_from_the_daily_rollups() {
 /// the 5 before, 90 % at 100 ms; yesterday 50 % and the day before 80 % (rolled up).
 async fn kpi_server() -> (Server, i64) {
     let s = server().await;
-    let store = SqliteStore::open(&s._dir.path().join("kpi.db")).expect("open");
+    let app = serve().await;
+    let store = &app.store;
     let c = store
         .add_cluster(&NewCluster {
             name: "kpi".into(),
@@ -371,13 +351,13 @@ async fn kpi_server() -> (Server, i64) {
     write(noon(1), 50, 50, 300.0);
     write(noon(2), 80, 20, 300.0);
     store.rollup_daily(chrono_tz::UTC, now).expect("rollup");
-    let (store, addr) = serve(store).await;
     (
         Server {
-            base: format!("http://{addr}"),
-            store,
+            base: app.base.clone(),
+            store: app.store.clone(),
             cluster: c.id,
-            ..s
+            t0: s.t0,
+            _app: app,
         },
         now,
     )
@@ -488,17 +468,6 @@ async fn every_documented_operation_is_served() {
             assert!(documented, "{method} {path}: undocumented {status} {body}");
         }
     }
-}
-
-async fn send(method: reqwest::Method, url: &str, body: serde_json::Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .request(method, url)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 fn mentions(body: &Value, what: &str) -> bool {

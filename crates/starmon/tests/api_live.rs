@@ -3,154 +3,35 @@
 //! fallback to stored data when the cluster stops answering; starmon's own /metrics.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use starmon::config::Config;
-use starmon::store::sqlite::SqliteStore;
-use starmon::store::Store;
-use starrocks_sim::{Cluster, ClusterConfig, Sim, SimConfig};
-use tokio_util::sync::CancellationToken;
+use starrocks_sim::Cluster;
 
-struct Env {
-    sim: Sim,
-    base: String,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-    cancel: CancellationToken,
-}
+mod common;
 
-impl Drop for Env {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-        self.sim.shutdown();
-    }
-}
+use common::{cluster, cluster_body, TestApp};
 
-async fn env(version: &str) -> Env {
-    let sim = Sim::start(SimConfig {
-        clusters: vec![ClusterConfig::new(
-            "c0",
-            version.parse().expect("version"),
-            11,
-        )],
-        control_addr: "127.0.0.1:0".parse().expect("addr"),
-        frozen_clock: true,
-    })
-    .await
-    .expect("emulator starts");
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut config = Config {
-        database: dir.path().join("s.db"),
-        ..Config::default()
-    };
-    config.collector.interval_secs = 1;
-    config.collector.jobs_interval_secs = 1;
-    config.collector.size_interval_secs = 1;
-    config.collector.connect_timeout_ms = 1000;
-    config.collector.sql_timeout_ms = 2000;
-    config.collector.http_timeout_ms = 1000;
-    // The emulator's default workload fails 1 % of its queries, over StarRocks' recommended
-    // alert threshold; alerts are tested in tests/alerts.rs.
-    config.alerts.enabled = false;
-    let sqlite = Arc::new(SqliteStore::open(&config.database).expect("open"));
-    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
-    let store: Arc<dyn Store> = sqlite;
-    let cancel = CancellationToken::new();
-    let (app, _collector) =
-        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+/// One 11-node-seeded cluster of `version` (frozen clock), starmon collecting it every second
+/// with alerts off: the emulator's default workload fails 1 % of its queries, over StarRocks'
+/// recommended alert threshold; alerts are tested in tests/alerts.rs.
+async fn env(version: &str) -> TestApp {
+    TestApp::builder()
+        .clusters(vec![cluster("c0", version, 11)])
+        .frozen_clock(true)
+        .interval_secs(1)
+        .timeouts_ms(1000, 1000)
+        .sql_timeout_ms(2000)
+        .alerts(false)
+        .start()
         .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let stop = cancel.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await;
-    });
-    Env {
-        sim,
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
-        _dir: dir,
-        cancel,
-    }
-}
-
-impl Env {
-    fn cluster(&self) -> &Cluster {
-        &self.sim.clusters[0]
-    }
-
-    fn new_cluster_body(&self) -> Value {
-        let c = self.cluster();
-        let fe = c.fe_node(0).expect("fe");
-        json!({
-            "name": "prod",
-            "fe_host": fe.ip.to_string(),
-            "fe_query_port": fe.query_port.expect("query port"),
-            "fe_http_port": fe.http_port,
-            "user": c.spec.user,
-            "password": c.spec.password,
-        })
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("request");
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn register(&self) -> i64 {
-        let (s, v) = self
-            .send(
-                reqwest::Method::POST,
-                "/api/v1/clusters",
-                self.new_cluster_body(),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v["id"].as_i64().expect("id")
-    }
-
-    /// Polls `path` until `done` holds, for at most `secs`.
-    async fn wait_for(&self, path: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let (s, v) = self.get(path).await;
-            if s == StatusCode::OK && done(&v) {
-                return v;
-            }
-            assert!(Instant::now() < deadline, "{path} never satisfied: {v}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
 }
 
 #[tokio::test]
 async fn clusters_are_managed_over_the_api_and_the_password_never_comes_back() {
     let e = env("3.3.0").await;
-    let body = e.new_cluster_body();
+    let body = cluster_body(e.cluster(0), "prod");
     let password = body["password"].as_str().expect("pw").to_string();
 
     // Bad bodies name what is wrong.
@@ -195,7 +76,7 @@ async fn clusters_are_managed_over_the_api_and_the_password_never_comes_back() {
     assert_eq!(v["ok"], json!(false));
     assert!(v["login_error"].is_string(), "{v}");
 
-    let id = e.register().await;
+    let id = e.register(0, "prod").await;
     let (s, v) = e
         .send(reqwest::Method::POST, "/api/v1/clusters", body.clone())
         .await;
@@ -211,7 +92,9 @@ async fn clusters_are_managed_over_the_api_and_the_password_never_comes_back() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["ok"], json!(true), "{v}");
-    let truth = e.cluster().with_state(|st| starrocks_sim::truth::truth(st));
+    let truth = e
+        .cluster(0)
+        .with_state(|st| starrocks_sim::truth::truth(st));
     let expected_nodes = truth["frontends"].as_array().expect("fes").len()
         + truth["backends"].as_array().expect("bes").len();
     assert_eq!(v["nodes"].as_array().expect("nodes").len(), expected_nodes);
@@ -243,9 +126,11 @@ async fn clusters_are_managed_over_the_api_and_the_password_never_comes_back() {
     }
 
     // The collector picks the new cluster up at once and stores collections.
-    e.wait_for(&format!("/api/v1/clusters/{id}/latest"), 20, |v| {
-        v["snapshot"]["be_node_alive"].is_number()
-    })
+    e.wait_for(
+        &format!("/api/v1/clusters/{id}/latest"),
+        Duration::from_secs(20),
+        |v| v["snapshot"]["be_node_alive"].is_number(),
+    )
     .await;
     let metrics = e
         .http
@@ -295,7 +180,7 @@ fn running_in_sim(c: &Cluster) -> BTreeSet<(String, String)> {
 async fn the_overview_is_live_cached_and_falls_back_to_stored_data() {
     // 3.3: each FE lists only its own connections, so every FE must be asked.
     let e = env("3.3.0").await;
-    let id = e.register().await;
+    let id = e.register(0, "prod").await;
     let path = format!("/api/v1/clusters/{id}/overview");
 
     let r = e
@@ -308,7 +193,9 @@ async fn the_overview_is_live_cached_and_falls_back_to_stored_data() {
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["source"], json!("live"), "{v}");
     assert_eq!(v["stale"], json!(false));
-    let truth = e.cluster().with_state(|st| starrocks_sim::truth::truth(st));
+    let truth = e
+        .cluster(0)
+        .with_state(|st| starrocks_sim::truth::truth(st));
     assert_eq!(v["summary"]["fe_node_alive"], truth["summary"]["fe_alive"]);
     assert_eq!(v["summary"]["be_node_alive"], truth["summary"]["be_alive"]);
     assert_eq!(
@@ -329,10 +216,10 @@ async fn the_overview_is_live_cached_and_falls_back_to_stored_data() {
             )
         })
         .collect();
-    assert_eq!(listed, running_in_sim(e.cluster()));
+    assert_eq!(listed, running_in_sim(e.cluster(0)));
 
     // Jobs, against the emulator's state.
-    let (loads, changes, routine, mvs, dbs) = e.cluster().with_state(|st| {
+    let (loads, changes, routine, mvs, dbs) = e.cluster(0).with_state(|st| {
         let loads = st.loads.iter().filter(|l| l.state != "FINISHED").count();
         let changes = st
             .schema_changes
@@ -381,15 +268,19 @@ async fn the_overview_is_live_cached_and_falls_back_to_stored_data() {
     assert!(age.is_some());
 
     // Wait for a stored snapshot, then stop every FE: the overview says so and shows it.
-    e.wait_for(&format!("/api/v1/clusters/{id}/nodes"), 20, |v| {
-        !v["nodes"].as_array().is_none_or(|n| n.is_empty())
-    })
+    e.wait_for(
+        &format!("/api/v1/clusters/{id}/nodes"),
+        Duration::from_secs(20),
+        |v| !v["nodes"].as_array().is_none_or(|n| n.is_empty()),
+    )
     .await;
-    for n in &e.cluster().nodes {
+    for n in &e.cluster(0).nodes {
         n.set_running(false);
     }
     let stale = e
-        .wait_for(&path, 30, |v| v["source"] == json!("stored"))
+        .wait_for(&path, Duration::from_secs(30), |v| {
+            v["source"] == json!("stored")
+        })
         .await;
     assert_eq!(stale["stale"], json!(true));
     assert!(
@@ -422,13 +313,17 @@ async fn the_overview_is_live_cached_and_falls_back_to_stored_data() {
 #[tokio::test]
 async fn the_node_list_is_the_latest_collection() {
     let e = env("3.5.0").await;
-    let id = e.register().await;
+    let id = e.register(0, "prod").await;
     let v = e
-        .wait_for(&format!("/api/v1/clusters/{id}/nodes"), 20, |v| {
-            !v["nodes"].as_array().is_none_or(|n| n.is_empty())
-        })
+        .wait_for(
+            &format!("/api/v1/clusters/{id}/nodes"),
+            Duration::from_secs(20),
+            |v| !v["nodes"].as_array().is_none_or(|n| n.is_empty()),
+        )
         .await;
-    let truth = e.cluster().with_state(|st| starrocks_sim::truth::truth(st));
+    let truth = e
+        .cluster(0)
+        .with_state(|st| starrocks_sim::truth::truth(st));
     let ids: BTreeSet<String> = v["nodes"]
         .as_array()
         .expect("nodes")
@@ -452,7 +347,7 @@ async fn the_node_list_is_the_latest_collection() {
 
     // The fleet: healthy, all nodes alive as the emulator says; a stopped BE makes it a warning.
     let v = e
-        .wait_for("/api/v1/fleet", 20, |v| {
+        .wait_for("/api/v1/fleet", Duration::from_secs(20), |v| {
             v["clusters"][0]["health"] == json!("ok")
         })
         .await;
@@ -460,11 +355,11 @@ async fn the_node_list_is_the_latest_collection() {
     assert_eq!(c["be_alive"], truth["summary"]["be_alive"]);
     assert_eq!(c["fe_total"], truth["summary"]["fe_total"]);
     assert_eq!(c["outcome"], json!("ok"));
-    let be = e.cluster().node("be0").expect("be0");
-    e.cluster().with_state(|st| st.stop_be(0));
+    let be = e.cluster(0).node("be0").expect("be0");
+    e.cluster(0).with_state(|st| st.stop_be(0));
     be.set_running(false);
     let v = e
-        .wait_for("/api/v1/fleet", 20, |v| {
+        .wait_for("/api/v1/fleet", Duration::from_secs(20), |v| {
             v["clusters"][0]["health"] == json!("warning")
         })
         .await;

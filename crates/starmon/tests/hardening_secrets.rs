@@ -3,50 +3,34 @@
 //! listed without secrets and never echoing a receiver's answer, and the webhook network lists.
 //! Everything on loopback, a fresh database per test.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use starmon::model::NewCluster;
 use starmon::store::alerts::AlertStore;
 use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
 
+mod common;
+
+use common::{
+    output_within, poll_until, send, serve_router, starmon, text, TestApp, TestAppBuilder,
+};
+
 const STARMON: &str = env!("CARGO_BIN_EXE_starmon");
 
-/// Runs `starmon ARGS` to its end (at most 20 s) with a clean environment for starmon's own
-/// variables; returns the exit success and standard error.
+/// Runs `starmon ARGS` to its end (at most 20 s: it must refuse to start) with a clean
+/// environment for starmon's own variables; returns the exit success and standard error.
 fn run(args: &[&str]) -> (bool, String) {
-    let mut child = Command::new(STARMON)
-        .args(args)
-        .env_remove("STARMON_DATABASE")
-        .env_remove("RUST_LOG")
-        .env("SR_PW", "pw")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn starmon");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                e.read_to_string(&mut err).expect("stderr");
-            }
-            return (status.success(), err);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("starmon {args:?} still running after 20 s: it did not refuse to start");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut cmd = starmon(args, &[("SR_PW", "pw")]);
+    cmd.env_remove("RUST_LOG");
+    let out = output_within(cmd, Duration::from_secs(20));
+    (out.status.success(), text(&out.stderr))
 }
 
 /// A database with one registered cluster (so one encrypted password) and its key file.
@@ -66,32 +50,11 @@ fn database_with_a_cluster(dir: &Path) -> std::path::PathBuf {
     db
 }
 
-/// Serves `store` as `starmon serve` does (access control off) on a free loopback port.
-async fn serve(store: SqliteStore, config: starmon::config::Config) -> String {
-    let sqlite = Arc::new(store);
-    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
-    let store: Arc<dyn Store> = sqlite;
-    let state = starmon::api::ApiState::new(store, &config, Default::default(), Default::default())
-        .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, starmon::server::app(state, auth)).await;
-    });
-    format!("http://{addr}/api/v1")
-}
-
-async fn send(method: Method, url: &str, body: Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .request(method, url)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+/// Serves as `starmon serve` does (access control off), without the collector; the API's URL.
+async fn serve(app: TestAppBuilder) -> (TestApp, String) {
+    let app = app.without_collector().start().await;
+    let api = format!("{}/api/v1", app.base);
+    (app, api)
 }
 
 /// Starts `starmon serve` on a free loopback port over `db`, waits (at most 20 s) for its
@@ -145,9 +108,7 @@ fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_channel_is_listed_with_its_server_and_recipient() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
-    let api = serve(store, Default::default()).await;
+    let (_app, api) = serve(TestApp::builder()).await;
     let email = json!({"host": "127.0.0.1", "port": 2525, "from": "starmon@example.com",
         "to": ["ops@example.com", "dba@example.com"], "password": "smtp-pw", "security": "none"});
     let (code, created) = send(
@@ -233,8 +194,7 @@ fn foreign(clear: &str) -> String {
 async fn rows_another_key_wrote_are_named_errors_not_internal_errors() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = database_with_a_cluster(dir.path());
-    let store = SqliteStore::open(&db).expect("open");
-    let api = serve(store, Default::default()).await;
+    let (_app, api) = serve(TestApp::builder().database(&db)).await;
     let (code, ch) = send(
         Method::POST,
         &format!("{api}/channels"),
@@ -377,21 +337,13 @@ async fn receiver(
             )
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let port = serve_router(app).await.port();
     (format!("127.0.0.1:{port}"), hits)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_test_button_never_shows_what_the_receiver_answered() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
-    let api = serve(store, Default::default()).await;
+    let (_app, api) = serve(TestApp::builder()).await;
     let (addr, hits) = receiver(
         500,
         "<html>internal admin page: root password hunter2</html>",
@@ -426,27 +378,31 @@ async fn notify_network_lists_refuse_targets_at_creation_and_delivery() {
     use std::sync::atomic::Ordering;
     let (addr, hits) = receiver(200, "ok").await;
     let port = addr.rsplit_once(':').expect("port").1.to_string();
-    let mut config = starmon::config::Config::default();
-    config.notify.allow_networks = vec!["10.0.0.0/8".into()];
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = SqliteStore::open(&dir.path().join("s.db")).expect("open");
     // Stored directly, as if created before the setting existed: delivery must refuse too.
-    for (name, host) in [("literal", "127.0.0.1"), ("by-name", "localhost")] {
-        store
-            .add_channel(&starmon::store::alerts::StoredChannel {
-                id: 0,
-                name: name.into(),
-                kind: "webhook".into(),
-                url: format!("http://{host}:{port}/hook").into(),
-                secret: None,
-                settings: None,
-                min_severity: starmon::alerts::rules::Severity::Info,
-                enabled: true,
-                created_at: 0,
-            })
-            .expect("add channel");
-    }
-    let api = serve(store, config).await;
+    let seed_port = port.clone();
+    let seed = move |store: &SqliteStore| {
+        for (name, host) in [("literal", "127.0.0.1"), ("by-name", "localhost")] {
+            store
+                .add_channel(&starmon::store::alerts::StoredChannel {
+                    id: 0,
+                    name: name.into(),
+                    kind: "webhook".into(),
+                    url: format!("http://{host}:{seed_port}/hook").into(),
+                    secret: None,
+                    settings: None,
+                    min_severity: starmon::alerts::rules::Severity::Info,
+                    enabled: true,
+                    created_at: 0,
+                })
+                .expect("add channel");
+        }
+    };
+    let (_app, api) = serve(
+        TestApp::builder()
+            .config(|c| c.notify.allow_networks = vec!["10.0.0.0/8".into()])
+            .seed(seed),
+    )
+    .await;
     // Creating: an IP literal, a name whose DNS answer is loopback, an SMTP server.
     for body in [
         json!({"name": "a", "kind": "webhook", "url": format!("http://127.0.0.1:{port}/")}),
@@ -492,72 +448,62 @@ async fn notify_network_lists_refuse_targets_at_creation_and_delivery() {
 async fn a_password_another_key_wrote_fails_every_collection_and_alerts() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = database_with_a_cluster(dir.path());
-    let sqlite = Arc::new(SqliteStore::open(&db).expect("open"));
-    let id = sqlite
-        .add_cluster(&NewCluster {
-            name: "restored".into(),
-            fe_host: "127.0.0.1".into(),
-            fe_query_port: 9,
-            fe_http_port: 9,
-            user: "root".into(),
-            password: "pw".to_string().into(),
+    let restored = Arc::new(std::sync::OnceLock::new());
+    let seeded = restored.clone();
+    let seed_db = db.clone();
+    let mut app = TestApp::builder()
+        .database(&db)
+        .interval_secs(1)
+        .seed(move |sqlite| {
+            let id = sqlite
+                .add_cluster(&NewCluster {
+                    name: "restored".into(),
+                    fe_host: "127.0.0.1".into(),
+                    fe_query_port: 9,
+                    fe_http_port: 9,
+                    user: "root".into(),
+                    password: "pw".to_string().into(),
+                })
+                .expect("add")
+                .id;
+            // One row from another starmon's database: the key opens the others, so starmon
+            // starts.
+            let conn = rusqlite::Connection::open(&seed_db).expect("sqlite");
+            conn.execute(
+                "UPDATE clusters SET password = ?1 WHERE id = ?2",
+                rusqlite::params![foreign("pw"), id],
+            )
+            .expect("update");
+            seeded.set(id).expect("once");
         })
-        .expect("add")
-        .id;
-    // One row from another starmon's database: the key opens the others, so starmon starts.
-    let conn = rusqlite::Connection::open(&db).expect("sqlite");
-    conn.execute(
-        "UPDATE clusters SET password = ?1 WHERE id = ?2",
-        rusqlite::params![foreign("pw"), id],
-    )
-    .expect("update");
-    drop(conn);
-    let mut config = starmon::config::Config {
-        database: db.clone(),
-        ..Default::default()
-    };
-    config.collector.interval_secs = 1;
-    config.collector.jobs_interval_secs = 1;
-    config.collector.size_interval_secs = 1;
-    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
-    let store: Arc<dyn Store> = sqlite.clone();
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let (app, collector) =
-        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let api = format!("http://{}/api/v1", listener.local_addr().expect("addr"));
-    let stop = cancel.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await;
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let firing = loop {
-        let (_, v) = send(
-            Method::GET,
-            &format!("{api}/alerts?state=firing"),
-            json!({}),
-        )
+        .start()
         .await;
-        let fired = v["alerts"].as_array().is_some_and(|a| {
-            a.iter()
-                .any(|a| a["rule_id"] == "collection_failing" && a["cluster_id"] == id)
-        });
-        if fired {
-            break v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "collection_failing never fired: {v}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    cancel.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;
-    let statuses = sqlite.statuses(id, 0, i64::MAX).expect("statuses");
+    let id = *restored.get().expect("seeded");
+    let api = format!("{}/api/v1", app.base);
+    let firing = poll_until(
+        Duration::from_secs(30),
+        "collection_failing to fire",
+        async || {
+            let (_, v) = send(
+                Method::GET,
+                &format!("{api}/alerts?state=firing"),
+                json!({}),
+            )
+            .await;
+            let fired = v["alerts"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|a| a["rule_id"] == "collection_failing" && a["cluster_id"] == id)
+            });
+            if fired {
+                Ok(v)
+            } else {
+                Err(v)
+            }
+        },
+    )
+    .await;
+    app.stop().await;
+    let statuses = app.store.statuses(id, 0, i64::MAX).expect("statuses");
     assert!(statuses.len() >= 3, "{statuses:?} ({firing})");
     for s in &statuses {
         assert_eq!(s.outcome, starmon::model::Outcome::Failed, "{s:?}");
