@@ -1,4 +1,4 @@
-//! The Prometheus-like text StarRocks writes, quirks included (FACTS.md §6.2, §7).
+//! The Prometheus-like text StarRocks writes, quirks included (docs/starrocks-facts.md §6.2, §7).
 //!
 //! FE: `# HELP`/`# TYPE` once per name at its first occurrence (so a family can be split), labels
 //! joined with `", "`, Java `toString` values, JVM/node_info blocks unprefixed and (before 3.5.6)

@@ -1,4 +1,4 @@
-//! How StarRocks prints values: byte sizes, percents, times and Java doubles (FACTS.md §1.2, §6.2).
+//! How StarRocks prints values: byte sizes, percents, times and Java doubles (docs/starrocks-facts.md §1.2, §6.2).
 //!
 //! These are the exact text forms a client has to parse, so they are written out here once and
 //! tested against the examples in the facts and fixtures.

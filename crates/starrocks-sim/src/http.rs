@@ -1,4 +1,4 @@
-//! FE and BE HTTP endpoints (FACTS.md §6–8), with the node's faults applied.
+//! FE and BE HTTP endpoints (docs/starrocks-facts.md §6–8), with the node's faults applied.
 
 use std::collections::HashMap;
 use std::sync::Arc;

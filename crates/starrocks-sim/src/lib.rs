@@ -2,7 +2,7 @@
 //!
 //! Any number of clusters in one process; every FE speaks the MySQL protocol and FE HTTP, every
 //! BE/CN answers BE HTTP, each on its own loopback address. What they return follows
-//! `shared/starrocks/FACTS.md` for the emulated version. A control API exposes the exact truth
+//! `shared/starrocks/docs/starrocks-facts.md` for the emulated version. A control API exposes the exact truth
 //! and injects faults.
 //!
 //! Start-up runs one way: `Sim::start` hands each cluster to `serve`, which binds its nodes and

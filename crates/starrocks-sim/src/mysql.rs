@@ -1,4 +1,4 @@
-//! The FE's MySQL wire protocol, as StarRocks speaks it (FACTS.md §9).
+//! The FE's MySQL wire protocol, as StarRocks speaks it (docs/starrocks-facts.md §9).
 //!
 //! Packets are encoded and decoded by `mysql_common` (the protocol crate behind mysql_async);
 //! this module only decides what to send. We do not use a server framework such as

@@ -1,6 +1,6 @@
 //! What a statement answers: a typed column list with text cells, or a StarRocks-style error.
 //!
-//! Every SHOW result travels as strings on the MySQL text protocol (FACTS.md §9); `None` is SQL
+//! Every SHOW result travels as strings on the MySQL text protocol (docs/starrocks-facts.md §9); `None` is SQL
 //! NULL (StarRocks' `\N`), which is different from the literal string `"NULL"`.
 
 /// The MySQL column type announced in the result-set metadata.

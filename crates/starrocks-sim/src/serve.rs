@@ -4,7 +4,7 @@
 //!
 //! Every node gets its own loopback address (127.X.Y.N), so all FEs share one query port and one
 //! HTTP port and all BEs one HTTP port, as in a real deployment — which matters because SHOW
-//! FRONTENDS reports the answering FE's HTTP port for every row (FACTS §2).
+//! FRONTENDS reports the answering FE's HTTP port for every row (docs/starrocks-facts.md §2).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -216,7 +216,7 @@ fn show_statement(
     Ok(Reply::Rows(rows))
 }
 
-/// Session variables a client may ask for; `socket` is deliberately absent (FACTS §9).
+/// Session variables a client may ask for; `socket` is deliberately absent (docs/starrocks-facts.md §9).
 fn variables(st: &ClusterState) -> Vec<(&'static str, String)> {
     let mut vars = vec![
         ("auto_increment_increment", "1".to_string()),

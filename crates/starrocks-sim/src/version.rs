@@ -1,8 +1,8 @@
-//! The StarRocks versions the emulator speaks, and which quirks each one has (FACTS.md).
+//! The StarRocks versions the emulator speaks, and which quirks each one has (docs/starrocks-facts.md).
 //!
 //! A version is `major.minor[.patch]`; a bare `3.3` means the patch release the facts were read
 //! from. Every quirk is a predicate here, so the rest of the emulator never compares numbers.
-//! 4.0 is not covered by FACTS.md for some quirks; where it is silent 4.0 behaves like 4.1.
+//! 4.0 is not covered by docs/starrocks-facts.md for some quirks; where it is silent 4.0 behaves like 4.1.
 
 use std::fmt;
 use std::str::FromStr;
@@ -149,7 +149,7 @@ impl Version {
     pub fn processlist_all_fes(&self) -> bool {
         self.at_least(3, 5, 0)
     }
-    /// SHOW PROCESSLIST columns (FACTS §3).
+    /// SHOW PROCESSLIST columns (docs/starrocks-facts.md §3).
     pub fn processlist_columns(&self) -> Vec<&'static str> {
         let mut cols = Vec::with_capacity(15);
         if self.at_least(3, 5, 0) {
@@ -301,7 +301,7 @@ impl Version {
 
     // ---- information_schema ----------------------------------------------------------------
 
-    /// information_schema.materialized_views columns (FACTS §4.2).
+    /// information_schema.materialized_views columns (docs/starrocks-facts.md §4.2).
     pub fn mv_columns(&self) -> Vec<&'static str> {
         if !self.at_least(3, 0, 0) {
             return vec![

@@ -1,4 +1,4 @@
-//! FE and BE `/metrics` over HTTP: the text-format quirks of each version (FACTS.md §6–7), the
+//! FE and BE `/metrics` over HTTP: the text-format quirks of each version (docs/starrocks-facts.md §6–7), the
 //! fixtures' families, and the other FE/BE endpoints.
 
 mod common;

@@ -1,4 +1,4 @@
-//! SHOW results over the wire: exact column sets per version (FACTS.md §1–5) and value shapes
+//! SHOW results over the wire: exact column sets per version (docs/starrocks-facts.md §1–5) and value shapes
 //! equal to the fixtures'.
 
 mod common;
@@ -39,7 +39,7 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// SHOW BACKENDS columns written out from FACTS §1.1, independent of the emulator's tables.
+/// SHOW BACKENDS columns written out from docs/starrocks-facts.md §1.1, independent of the emulator's tables.
 fn expected_backends(ver: &str) -> Vec<String> {
     let mut cols = strings(BASE_BACKENDS);
     let at = |s: &str| v(ver) >= v(s);
@@ -479,7 +479,7 @@ async fn databases_data_and_information_schema_agree() {
     sim.shutdown();
 }
 
-/// SHOW ROUTINE LOAD columns from FACTS §5.1 (shared-nothing).
+/// SHOW ROUTINE LOAD columns from docs/starrocks-facts.md §5.1 (shared-nothing).
 fn expected_routine_load(ver: &str) -> Vec<String> {
     let mut cols = strings(&[
         "Id",
@@ -528,7 +528,7 @@ fn expected_routine_load(ver: &str) -> Vec<String> {
     cols
 }
 
-/// SHOW LOAD columns from FACTS §5.5.
+/// SHOW LOAD columns from docs/starrocks-facts.md §5.5.
 fn expected_load(ver: &str) -> Vec<String> {
     let at = |s: &str| v(ver) >= v(s);
     if !at("3.0.0") {
@@ -579,7 +579,7 @@ fn expected_load(ver: &str) -> Vec<String> {
     cols
 }
 
-/// information_schema.materialized_views columns from FACTS §4.2.
+/// information_schema.materialized_views columns from docs/starrocks-facts.md §4.2.
 fn expected_mv(ver: &str) -> Vec<String> {
     let at = |s: &str| v(ver) >= v(s);
     if !at("3.0.0") {

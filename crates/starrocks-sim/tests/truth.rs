@@ -10,7 +10,7 @@ fn f(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-/// `DebugUtil.getByteUint` written out again from FACTS §1.2 for the test.
+/// `DebugUtil.getByteUint` written out again from docs/starrocks-facts.md §1.2 for the test.
 fn byte_uint(b: f64) -> String {
     let units = [
         (1024f64.powi(4), "TB"),

@@ -1,6 +1,6 @@
 //! FE and BE `/metrics` bodies, built from the model in each version's registration order.
 //!
-//! The order each StarRocks version registers its metrics in follows FACTS.md §6.3–6.5, §7.
+//! The order each StarRocks version registers its metrics in follows docs/starrocks-facts.md §6.3–6.5, §7.
 //!
 //! The FE body is assembled here from `jvm` (the unprefixed JVM block) and `registry` (the
 //! `starrocks_fe_` registry, MV and node-info samples); `be` builds the BE/CN body.

@@ -513,7 +513,7 @@ pub(super) fn registry_samples(st: &ClusterState, i: usize) -> Vec<Sample> {
             c.request_total * 58 / 100,
         );
     }
-    // connection_total: per user or one total, by version (FACTS §6.4).
+    // connection_total: per user or one total, by version (docs/starrocks-facts.md §6.4).
     let mut per_user: BTreeMap<&str, i64> = BTreeMap::new();
     for sess in &f.sessions {
         *per_user.entry(sess.user.as_str()).or_insert(0) += 1;

@@ -95,7 +95,7 @@ impl ClusterState {
         self.tick_loads();
     }
 
-    /// `MetricCalculator` runs every 15 s and divides by 16 (FACTS §6.3).
+    /// `MetricCalculator` runs every 15 s and divides by 16 (docs/starrocks-facts.md §6.3).
     fn recompute_gauges(&mut self, i: usize) {
         let now = self.now_ms;
         let fe = &mut self.fes[i];

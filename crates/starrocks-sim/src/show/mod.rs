@@ -1,6 +1,6 @@
 //! SHOW statements and information_schema tables, rendered from the model per emulated version.
 //!
-//! Columns, their order and value formats follow the emulated version (FACTS.md §1–5).
+//! Columns, their order and value formats follow the emulated version (docs/starrocks-facts.md §1–5).
 //! Rows are built as name → value pairs and laid out by the version's column list, so a column
 //! that a version adds or renames is one entry in a list, not another code path.
 //!

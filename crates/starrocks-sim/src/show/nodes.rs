@@ -287,7 +287,7 @@ pub fn show_frontends(st: &ClusterState, answering: usize) -> ResultSet {
                     "java.net.ConnectException: Connection refused (Connection refused)"
                 }),
             );
-            // A dead FE's StartTime is the literal string NULL, not SQL NULL (FACTS §2).
+            // A dead FE's StartTime is the literal string NULL, not SQL NULL (docs/starrocks-facts.md §2).
             c.insert(
                 "StartTime",
                 if alive {

@@ -64,7 +64,7 @@ pub fn fe_http(c: &Cluster, i: usize) -> String {
     format!("http://{ip}:{http}")
 }
 
-/// Options a StarRocks-aware client uses (FACTS §9: no @@socket probe).
+/// Options a StarRocks-aware client uses (docs/starrocks-facts.md §9: no @@socket probe).
 pub fn opts(c: &Cluster, fe: usize) -> OptsBuilder {
     let (ip, port, _) = fe_addr(c, fe);
     OptsBuilder::default()
