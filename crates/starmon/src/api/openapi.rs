@@ -604,7 +604,9 @@ fn unprotected_document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": object(json!({
                     "username": {"type": "string"}, "password": {"type": "string", "writeOnly": true}}))}}},
                 "responses": {"200": json_response("Logged in", object(json!({"username": {"type": "string"}, "expires_at": {"type": "integer"}}))),
-                              "400": bad.clone(), "401": error("Invalid username or password")}}},
+                              "400": bad.clone(), "401": error("Invalid username or password"),
+                              "403": error("A cross-origin request from a browser"),
+                              "429": error("Too many failed logins for this user name or from this address; the Retry-After header says when to try again")}}},
             "/api/v1/auth/logout": {"post": {"summary": "End the session", "responses": {"204": {"description": "Logged out"}, "401": denied.clone()}}},
             "/api/v1/auth/me": {"get": {"summary": "Who is calling, and whether access control is on",
                 "responses": {"200": json_response("Caller", json!({"type": "object", "required": ["auth_enabled", "username"], "properties": {
