@@ -217,6 +217,20 @@ fn target(c: &Cluster) -> Target {
     }
 }
 
+/// Registers the cluster `t` reaches in `store`.
+fn register(store: &SqliteStore, t: &Target) -> starmon::model::ClusterRecord {
+    store
+        .add_cluster(&NewCluster {
+            name: t.name.clone(),
+            fe_host: t.fe_host.clone(),
+            fe_query_port: t.fe_query_port,
+            fe_http_port: t.fe_http_port,
+            user: t.user.clone(),
+            password: t.password.clone(),
+        })
+        .expect("cluster registered")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Phase {
     Healthy,
@@ -244,16 +258,7 @@ async fn scenario(
 ) -> (i64, Vec<Cycle>) {
     let _permit = limiter.acquire_owned().await.expect("limiter");
     let t = target(&cluster);
-    let record = store
-        .add_cluster(&NewCluster {
-            name: t.name.clone(),
-            fe_host: t.fe_host.clone(),
-            fe_query_port: t.fe_query_port,
-            fe_http_port: t.fe_http_port,
-            user: t.user.clone(),
-            password: t.password.clone(),
-        })
-        .expect("cluster registered");
+    let record = register(&store, &t);
     let cfg = CollectorConfig {
         interval_secs,
         ..CollectorConfig::default()
@@ -658,17 +663,7 @@ async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
     config.collector.size_interval_secs = 2;
     config.alerts.enabled = false;
     let sqlite = Arc::new(SqliteStore::open(&config.database).expect("open"));
-    let t = target(&cluster);
-    let record = sqlite
-        .add_cluster(&NewCluster {
-            name: t.name.clone(),
-            fe_host: t.fe_host.clone(),
-            fe_query_port: t.fe_query_port,
-            fe_http_port: t.fe_http_port,
-            user: t.user.clone(),
-            password: t.password.clone(),
-        })
-        .expect("registered");
+    let record = register(&sqlite, &target(&cluster));
     let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
     let store: Arc<dyn Store> = sqlite.clone();
     let cancel = tokio_util::sync::CancellationToken::new();
