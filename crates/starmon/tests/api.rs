@@ -315,7 +315,17 @@ async fn kpi_server() -> (Server, i64) {
             password: "pw".to_string().into(),
         })
         .expect("add");
-    let now = chrono::Utc::now().timestamp_millis();
+    // Both 5-minute windows must fall on the same UTC day as `at`, or in the first minutes after
+    // midnight they land in "yesterday" and change its daily figures: anchor no earlier than
+    // 00:15 (a few minutes ahead of the clock then, which nothing here refuses).
+    let clock = chrono::Utc::now();
+    let today = clock.date_naive();
+    let quarter_past_midnight = today
+        .and_hms_opt(0, 15, 0)
+        .expect("00:15")
+        .and_utc()
+        .timestamp_millis();
+    let now = clock.timestamp_millis().max(quarter_past_midnight);
     let write = |at: i64, ok: i64, err: i64, p99: f64| {
         let snap = Snapshot {
             collected_at: at,
@@ -340,7 +350,6 @@ async fn kpi_server() -> (Server, i64) {
         write(now - 300_000 + 15_000 + i * 30_000, 95, 5, 200.0);
         write(now - 600_000 + 15_000 + i * 30_000, 90, 10, 100.0);
     }
-    let today = chrono::Utc::now().date_naive();
     let noon = |days_back: u64| {
         (today - chrono::Days::new(days_back))
             .and_hms_opt(12, 0, 0)
