@@ -32,24 +32,6 @@ impl Reading {
     }
 }
 
-/// Σ over processes of the increase of `counter` from `prev` to `cur`.
-///
-/// A process without a previous reading contributes nothing (its increase is unknown). `None`
-/// when no process could contribute.
-pub fn sum_increase(
-    prev: &HashMap<String, Reading>,
-    cur: &HashMap<String, Reading>,
-    counter: &str,
-) -> Option<f64> {
-    let mut total = None;
-    for (id, now) in cur {
-        if let Some(inc) = one_increase(prev.get(id), now, counter) {
-            total = Some(total.unwrap_or(0.0) + inc);
-        }
-    }
-    total
-}
-
 /// Σ over processes of the increase of `counter`, known only when every process in `cur` has
 /// one: a process without a baseline makes the sum unknown rather than short.
 pub fn sum_increase_all(
@@ -152,7 +134,7 @@ mod tests {
             ("fe1", reading(Some("t0"), &[("q", 1300.0)])),
             ("fe2", reading(Some("t0"), &[("q", 40.0)])),
         ]);
-        assert_eq!(sum_increase(&prev, &cur, "q"), Some(340.0));
+        assert_eq!(sum_increase_all(&prev, &cur, "q"), Some(340.0));
     }
 
     #[test]
@@ -160,19 +142,23 @@ mod tests {
         // Started again (new StartTime) and already past the old value.
         let prev = map(vec![("fe1", reading(Some("t0"), &[("q", 100.0)]))]);
         let cur = map(vec![("fe1", reading(Some("t1"), &[("q", 250.0)]))]);
-        assert_eq!(sum_increase(&prev, &cur, "q"), Some(250.0));
+        assert_eq!(sum_increase_all(&prev, &cur, "q"), Some(250.0));
     }
 
     #[test]
-    fn an_fe_without_history_is_left_out_and_nothing_known_is_none() {
+    fn an_fe_without_history_makes_the_sum_unknown_not_short() {
         let prev = map(vec![("fe1", reading(Some("t0"), &[("q", 100.0)]))]);
+        let one = map(vec![("fe1", reading(Some("t0"), &[("q", 110.0)]))]);
+        assert_eq!(sum_increase_all(&prev, &one, "q"), Some(10.0));
+        // fe9 has no baseline: 10 would undercount the cluster, so the sum is unknown.
         let cur = map(vec![
             ("fe1", reading(Some("t0"), &[("q", 110.0)])),
             ("fe9", reading(Some("t0"), &[("q", 999.0)])),
         ]);
-        assert_eq!(sum_increase(&prev, &cur, "q"), Some(10.0));
-        assert_eq!(sum_increase(&HashMap::new(), &cur, "q"), None);
-        assert_eq!(sum_increase(&prev, &cur, "missing"), None);
+        assert_eq!(sum_increase_all(&prev, &cur, "q"), None);
+        assert_eq!(sum_increase_all(&HashMap::new(), &cur, "q"), None);
+        assert_eq!(sum_increase_all(&prev, &one, "missing"), None);
+        assert_eq!(sum_increase_all(&prev, &HashMap::new(), "q"), None);
     }
 
     #[test]
@@ -186,7 +172,7 @@ mod tests {
             ("fe1", reading(Some("t0"), &[("txn", 0.0)])),
             ("fe2", reading(Some("t0"), &[("txn", 60.0)])),
         ]);
-        assert_eq!(sum_increase(&prev, &cur, "txn"), Some(60.0));
+        assert_eq!(sum_increase_all(&prev, &cur, "txn"), Some(60.0));
     }
 
     #[test]
