@@ -13,7 +13,7 @@ use crate::cli::{
     Cli, ClusterCommand, Command, Endpoint, KeyCommand, StoreArgs, TokenCommand, UserCommand,
 };
 use crate::collector::{self, ClusterCollector, Target};
-use crate::config::{Config, DEFAULT_TOML};
+use crate::config::Config;
 use crate::model::NewCluster;
 use crate::store::auth::AuthStore;
 use crate::store::sqlite::SqliteStore;
@@ -34,7 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }))
         }
         Command::Config => {
-            print!("{DEFAULT_TOML}");
+            print!("{}", Config::default_toml());
             Ok(())
         }
         Command::Serve {
