@@ -1,4 +1,4 @@
-//! The command line: what a user can ask starmon to do.
+//! The command line: what a user can ask starmon to do (parsed here, run by `commands`).
 
 use std::path::PathBuf;
 

@@ -1,190 +1,137 @@
 //! starmon's settings: defaults, a TOML file, `STARMON_…` environment variables and command-line
-//! flags, each overriding the one before.
+//! flags, each overriding the one before. Every setting is declared once below, with its doc
+//! comment and default; [`declare`] derives the struct, its `Default`, its lines in the
+//! commented file `starmon config` prints and its environment variable from that declaration.
+
+mod declare;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-/// The commented default configuration, printed by `starmon config`.
-pub const DEFAULT_TOML: &str = r#"# starmon configuration. Every key is optional; these are the defaults.
-# Environment variables override the file: STARMON_DATABASE, STARMON_LISTEN, STARMON_TIMEZONE,
-# STARMON_COLLECTOR_INTERVAL_SECS, STARMON_COLLECTOR_CONCURRENCY, STARMON_RETENTION_DETAIL_DAYS,
-# STARMON_AUTH_ENABLED, STARMON_SERVER_MAX_CONNECTIONS, …
-# (STARMON_<SECTION>_<KEY> in upper case).
+use declare::settings;
 
-# The SQLite database file (created with its directory on first start).
-database = "data/starmon.db"
-# Address of the HTTP server (API, dashboard, /healthz). Loopback by default.
-listen = "127.0.0.1:8080"
-# Time zone (IANA name) whose midnight separates the days of the daily rollups.
-timezone = "UTC"
+/// What every environment variable of starmon's settings starts with.
+const ENV_PREFIX: &str = "STARMON";
 
-[collector]
-# Seconds between two collections of a cluster: node status, FE and BE /metrics, processlist.
-interval_secs = 30
-# Seconds between collections of jobs: loads, routine loads, schema changes, MV refreshes.
-jobs_interval_secs = 60
-# Seconds between collections of sizes: database and table counts.
-size_interval_secs = 300
-# How many clusters are collected at the same time.
-concurrency = 16
-# Timeouts of one login, one SQL statement and one HTTP request, in milliseconds. Each call also
-# gets at most a quarter of the cycle's budget (80 % of interval_secs) and never more than what is
-# left of it, so a stalled FE is failed over within the cycle instead of failing it.
-connect_timeout_ms = 3000
-sql_timeout_ms = 5000
-http_timeout_ms = 5000
+/// The top of the printed file; each setting's lines follow from its declaration.
+const PREAMBLE: &str = "\
+# starmon configuration. Every key is optional; these are the defaults.
+# Environment variables override the file: STARMON_<KEY> for the keys before the first section,
+# STARMON_<SECTION>_<KEY> in upper case for the others (each is named above its key).
 
-[retention]
-# Days of per-interval detail kept (snapshots, node samples, collection status).
-detail_days = 7
-# Days of daily rollups kept.
-daily_days = 30
+";
 
-[server]
-# Most HTTP connections open at once; more wait in the listen queue, holding no descriptor.
-# Default: half the open-file limit (`ulimit -n`), at most 1024, so that collection always has
-# descriptors left for its SQL and HTTP connections.
-# max_connections = 1024
-# Seconds a connection has to send a request's headers, counted from when it opens or from the
-# previous response: idle keep-alive connections and clients that never finish a request are
-# closed after it.
-header_read_timeout_secs = 30
-# Failed logins allowed per user name and per client address within login_window_secs; more
-# are answered 429 (with Retry-After) until the window ends.
-login_failures_per_user = 10
-login_failures_per_address = 50
-login_window_secs = 900
+settings! {
+    /// Every setting of starmon; each table below is a `[section]` of the file.
+    pub struct Config {
+        /// The SQLite database file (created with its directory on first start).
+        database: PathBuf = PathBuf::from("data/starmon.db"),
+        /// Address of the HTTP server (API, dashboard, /healthz). Loopback by default.
+        listen: String = "127.0.0.1:8080".into(),
+        /// Time zone (IANA name) whose midnight separates the days of the daily rollups.
+        timezone: String = "UTC".into(),
+        /// How often clusters are collected, and how long each call may take.
+        collector: CollectorConfig = CollectorConfig::default(),
+        /// How long collected data is kept.
+        retention: RetentionConfig = RetentionConfig::default(),
+        /// What one client may cost the HTTP server.
+        server: ServerConfig = ServerConfig::default(),
+        /// Who may use the API and the dashboard.
+        auth: AuthConfig = AuthConfig::default(),
+        /// The alert rules and how they are evaluated.
+        alerts: AlertsConfig = AlertsConfig::default(),
+        /// Where notification channels may send.
+        notify: NotifyConfig = NotifyConfig::default(),
+    }
 
-[auth]
-# Require a login (or an API token) for everything but /healthz. Needs at least one user
-# (`starmon user add NAME`). Without it, starmon only listens on a loopback address.
-enabled = false
-# Hours a login session lasts.
-session_hours = 12
+    pub struct CollectorConfig {
+        /// Seconds between two collections of a cluster: node status, FE and BE /metrics, processlist.
+        interval_secs: u64 = 30,
+        /// Seconds between collections of jobs: loads, routine loads, schema changes, MV refreshes.
+        jobs_interval_secs: u64 = 60,
+        /// Seconds between collections of sizes: database and table counts.
+        size_interval_secs: u64 = 300,
+        /// How many clusters are collected at the same time.
+        concurrency: usize = 16,
+        /// Timeout of one login, in milliseconds. Each call also gets at most a quarter of the
+        /// cycle's budget (80 % of interval_secs) and never more than what is left of it, so a
+        /// stalled FE is failed over within the cycle instead of failing it.
+        connect_timeout_ms: u64 = 3000,
+        /// Timeout of one SQL statement, in milliseconds (within the cycle's budget too).
+        sql_timeout_ms: u64 = 5000,
+        /// Timeout of one HTTP request, in milliseconds (within the cycle's budget too).
+        http_timeout_ms: u64 = 5000,
+    }
 
-[alerts]
-# Evaluate the alert rules after every collection and notify the channels (managed over the API
-# or the dashboard).
-enabled = true
-# A numeric condition fires past its threshold and clears only once the value is back by more
-# than this percentage of the threshold, so a value hovering at the threshold does not flap.
-hysteresis_pct = 5.0
-# The dashboard's address, for links in notifications (e.g. "https://starmon.example.com/").
-# dashboard_url = ""
+    pub struct RetentionConfig {
+        /// Days of per-interval detail kept (snapshots, node samples, collection status).
+        detail_days: u32 = 7,
+        /// Days of daily rollups kept.
+        daily_days: u32 = 30,
+    }
 
-# Built-in rules take their defaults unless set here (or over the API, which wins), e.g.:
-# [alerts.rules.be_cpu_high]
-# threshold = 85.0     # percent
-# for_secs = 600       # how long the condition must hold before the alert fires
-# severity = "critical"
-# enabled = true
+    pub struct ServerConfig {
+        /// Most HTTP connections open at once; more wait in the listen queue, holding no descriptor.
+        /// Default: half the open-file limit (`ulimit -n`), at most 1024, so that collection always has
+        /// descriptors left for its SQL and HTTP connections.
+        max_connections: Option<usize> = None; example "1024",
+        /// Seconds a connection has to send a request's headers, counted from when it opens or from the
+        /// previous response: idle keep-alive connections and clients that never finish a request are
+        /// closed after it.
+        header_read_timeout_secs: u64 = 30,
+        /// Failed logins allowed per user name within login_window_secs; more are answered 429
+        /// (with Retry-After) until the window ends.
+        login_failures_per_user: u32 = 10,
+        /// Failed logins allowed per client address within login_window_secs.
+        login_failures_per_address: u32 = 50,
+        /// Seconds over which failed logins are counted.
+        login_window_secs: u64 = 900,
+    }
 
-[notify]
-# Networks (CIDRs) notification channels may reach, checked on the address connected to (after
-# DNS), when a channel is created and at every delivery. Empty: any network not denied.
-# Recommended where starmon runs beside other services, e.g. only your chat/SMTP egress:
-# allow_networks = ["203.0.113.0/24"]
-allow_networks = []
-# Networks channels may never reach; wins over allow_networks. Recommended at least:
-# deny_networks = ["169.254.0.0/16", "fd00:ec2::254/128"]   # cloud metadata services
-# (STARMON_NOTIFY_ALLOW_NETWORKS / STARMON_NOTIFY_DENY_NETWORKS: comma-separated.)
-deny_networks = []
-"#;
+    pub struct AuthConfig {
+        /// Require a login (or an API token) for everything but /healthz. Needs at least one user
+        /// (`starmon user add NAME`). Without it, starmon only listens on a loopback address.
+        enabled: bool = false,
+        /// Hours a login session lasts.
+        session_hours: u64 = 12,
+    }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Config {
-    pub database: PathBuf,
-    pub listen: String,
-    pub timezone: String,
-    pub collector: CollectorConfig,
-    pub retention: RetentionConfig,
-    pub auth: AuthConfig,
-    pub alerts: AlertsConfig,
-    pub server: ServerConfig,
-    pub notify: NotifyConfig,
-}
+    pub struct AlertsConfig {
+        /// Evaluate the alert rules after every collection and notify the channels (managed over the API
+        /// or the dashboard).
+        enabled: bool = true,
+        /// A numeric condition fires past its threshold and clears only once the value is back by more
+        /// than this percentage of the threshold, so a value hovering at the threshold does not flap.
+        hysteresis_pct: f64 = 5.0,
+        /// The dashboard's address, for links in notifications (e.g. "https://starmon.example.com/").
+        dashboard_url: Option<String> = None; example "\"\"",
+        /// Built-in rules take their defaults unless set here (or over the API, which wins), e.g.:
+        /// [alerts.rules.be_cpu_high]
+        /// threshold = 85.0     # percent
+        /// for_secs = 600       # how long the condition must hold before the alert fires
+        /// severity = "critical"
+        /// enabled = true
+        rules: std::collections::BTreeMap<String, RuleConfig> = Default::default(),
+    }
 
-/// `[notify]`: where notification channels may send.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NotifyConfig {
-    /// CIDRs a channel's target address must be in; empty: any not denied.
-    pub allow_networks: Vec<String>,
-    /// CIDRs a channel's target address must not be in; wins over `allow_networks`.
-    pub deny_networks: Vec<String>,
+    pub struct NotifyConfig {
+        /// Networks (CIDRs) notification channels may reach, checked on the address connected to (after
+        /// DNS), when a channel is created and at every delivery. Empty: any network not denied.
+        /// Recommended where starmon runs beside other services, e.g. only your chat/SMTP egress:
+        /// allow_networks = ["203.0.113.0/24"]
+        allow_networks: Vec<String> = Vec::new(),
+        /// Networks channels may never reach; wins over allow_networks. Recommended at least:
+        /// deny_networks = ["169.254.0.0/16", "fd00:ec2::254/128"]   # cloud metadata services
+        deny_networks: Vec<String> = Vec::new(),
+    }
 }
 
 impl NotifyConfig {
     pub fn policy(&self) -> Result<crate::alerts::target_policy::TargetPolicy, ConfigError> {
         crate::alerts::target_policy::TargetPolicy::new(&self.allow_networks, &self.deny_networks)
             .map_err(ConfigError::Invalid)
-    }
-
-    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) {
-        let list = |v: String| -> Vec<String> {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect()
-        };
-        if let Some(v) = get("STARMON_NOTIFY_ALLOW_NETWORKS") {
-            self.allow_networks = list(v);
-        }
-        if let Some(v) = get("STARMON_NOTIFY_DENY_NETWORKS") {
-            self.deny_networks = list(v);
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CollectorConfig {
-    pub interval_secs: u64,
-    pub jobs_interval_secs: u64,
-    pub size_interval_secs: u64,
-    pub concurrency: usize,
-    pub connect_timeout_ms: u64,
-    pub sql_timeout_ms: u64,
-    pub http_timeout_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RetentionConfig {
-    pub detail_days: u32,
-    pub daily_days: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuthConfig {
-    /// Every endpoint but `/healthz` (and the static dashboard pages) needs a session or a token.
-    pub enabled: bool,
-    pub session_hours: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AlertsConfig {
-    pub enabled: bool,
-    pub hysteresis_pct: f64,
-    pub dashboard_url: Option<String>,
-    /// Per built-in rule id.
-    pub rules: std::collections::BTreeMap<String, RuleConfig>,
-}
-
-impl Default for AlertsConfig {
-    fn default() -> Self {
-        AlertsConfig {
-            enabled: true,
-            hysteresis_pct: 5.0,
-            dashboard_url: None,
-            rules: Default::default(),
-        }
     }
 }
 
@@ -196,15 +143,6 @@ pub struct RuleConfig {
     pub threshold: Option<f64>,
     pub for_secs: Option<u64>,
     pub severity: Option<crate::model::alerts::Severity>,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            enabled: false,
-            session_hours: 12,
-        }
-    }
 }
 
 impl AuthConfig {
@@ -229,70 +167,6 @@ pub const MAX_RULE_FOR_SECS: u64 = 7 * 86_400;
 /// tokio's semaphore, which panics at start above 2^61 permits.
 pub const MAX_CONCURRENCY: usize = 4096;
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            database: PathBuf::from("data/starmon.db"),
-            listen: "127.0.0.1:8080".into(),
-            timezone: "UTC".into(),
-            collector: CollectorConfig::default(),
-            retention: RetentionConfig::default(),
-            auth: AuthConfig::default(),
-            alerts: AlertsConfig::default(),
-            server: ServerConfig::default(),
-            notify: NotifyConfig::default(),
-        }
-    }
-}
-
-impl Default for CollectorConfig {
-    fn default() -> Self {
-        CollectorConfig {
-            interval_secs: 30,
-            jobs_interval_secs: 60,
-            size_interval_secs: 300,
-            concurrency: 16,
-            connect_timeout_ms: 3000,
-            sql_timeout_ms: 5000,
-            http_timeout_ms: 5000,
-        }
-    }
-}
-
-impl Default for RetentionConfig {
-    fn default() -> Self {
-        RetentionConfig {
-            detail_days: 7,
-            daily_days: 30,
-        }
-    }
-}
-
-/// `[server]`: what one client may cost the HTTP server.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ServerConfig {
-    /// Cap on open HTTP connections; `None`: derived from the open-file limit.
-    pub max_connections: Option<usize>,
-    /// Time to send a request's headers, from connect or the previous response (keep-alive).
-    pub header_read_timeout_secs: u64,
-    pub login_failures_per_user: u32,
-    pub login_failures_per_address: u32,
-    pub login_window_secs: u64,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            max_connections: None,
-            header_read_timeout_secs: 30,
-            login_failures_per_user: 10,
-            login_failures_per_address: 50,
-            login_window_secs: 900,
-        }
-    }
-}
-
 /// The connection cap when none is configured.
 const MAX_DEFAULT_CONNECTIONS: u64 = 1024;
 
@@ -315,48 +189,6 @@ impl ServerConfig {
 
     pub fn login_window(&self) -> Duration {
         Duration::from_secs(self.login_window_secs)
-    }
-
-    fn apply_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        fn num<T: std::str::FromStr>(name: &str, value: String) -> Result<T, ConfigError> {
-            value.trim().parse().map_err(|_| ConfigError::Env {
-                name: name.into(),
-                value,
-                reason: "not a whole number".into(),
-            })
-        }
-        if let Some(v) = get("STARMON_SERVER_MAX_CONNECTIONS") {
-            self.max_connections = Some(num("STARMON_SERVER_MAX_CONNECTIONS", v)?);
-        }
-        for (name, slot) in [
-            (
-                "STARMON_SERVER_HEADER_READ_TIMEOUT_SECS",
-                &mut self.header_read_timeout_secs,
-            ),
-            (
-                "STARMON_SERVER_LOGIN_WINDOW_SECS",
-                &mut self.login_window_secs,
-            ),
-        ] {
-            if let Some(v) = get(name) {
-                *slot = num(name, v)?;
-            }
-        }
-        for (name, slot) in [
-            (
-                "STARMON_SERVER_LOGIN_FAILURES_PER_USER",
-                &mut self.login_failures_per_user,
-            ),
-            (
-                "STARMON_SERVER_LOGIN_FAILURES_PER_ADDRESS",
-                &mut self.login_failures_per_address,
-            ),
-        ] {
-            if let Some(v) = get(name) {
-                *slot = num(name, v)?;
-            }
-        }
-        Ok(())
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -422,6 +254,14 @@ impl CollectorConfig {
 impl Config {
     /// Defaults, then the file (if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::load_with_env(file, |name| std::env::var(name).ok())
+    }
+
+    /// `load` with the environment variables `get` returns, so tests need not set real ones.
+    fn load_with_env(
+        file: Option<&Path>,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let mut config = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -435,7 +275,7 @@ impl Config {
             }
             None => Config::default(),
         };
-        config.apply_env(|name| std::env::var(name).ok())?;
+        config.apply_env(get)?;
         config.validate()?;
         Ok(config)
     }
@@ -454,76 +294,25 @@ impl Config {
         toml::from_str(text)
     }
 
+    /// Overrides from the environment variables `get` returns: `STARMON_<KEY>`, and
+    /// `STARMON_<SECTION>_<KEY>` for the keys of a section.
     fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        fn num<T: std::str::FromStr>(name: &str, value: String) -> Result<T, ConfigError> {
-            value.trim().parse().map_err(|_| ConfigError::Env {
-                name: name.into(),
-                value,
-                reason: "not a whole number".into(),
-            })
-        }
-        if let Some(v) = get("STARMON_DATABASE") {
-            self.database = v.into();
-        }
-        if let Some(v) = get("STARMON_LISTEN") {
-            self.listen = v;
-        }
-        if let Some(v) = get("STARMON_TIMEZONE") {
-            self.timezone = v;
-        }
-        let c = &mut self.collector;
-        for (name, slot) in [
-            ("STARMON_COLLECTOR_INTERVAL_SECS", &mut c.interval_secs),
-            (
-                "STARMON_COLLECTOR_JOBS_INTERVAL_SECS",
-                &mut c.jobs_interval_secs,
-            ),
-            (
-                "STARMON_COLLECTOR_SIZE_INTERVAL_SECS",
-                &mut c.size_interval_secs,
-            ),
-            (
-                "STARMON_COLLECTOR_CONNECT_TIMEOUT_MS",
-                &mut c.connect_timeout_ms,
-            ),
-            ("STARMON_COLLECTOR_SQL_TIMEOUT_MS", &mut c.sql_timeout_ms),
-            ("STARMON_COLLECTOR_HTTP_TIMEOUT_MS", &mut c.http_timeout_ms),
-        ] {
-            if let Some(v) = get(name) {
-                *slot = num(name, v)?;
-            }
-        }
-        if let Some(v) = get("STARMON_COLLECTOR_CONCURRENCY") {
-            c.concurrency = num("STARMON_COLLECTOR_CONCURRENCY", v)?;
-        }
-        let r = &mut self.retention;
-        for (name, slot) in [
-            ("STARMON_RETENTION_DETAIL_DAYS", &mut r.detail_days),
-            ("STARMON_RETENTION_DAILY_DAYS", &mut r.daily_days),
-        ] {
-            if let Some(v) = get(name) {
-                *slot = num(name, v)?;
-            }
-        }
-        if let Some(v) = get("STARMON_AUTH_ENABLED") {
-            self.auth.enabled = match v.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => true,
-                "false" | "0" | "no" | "off" => false,
-                _ => {
-                    return Err(ConfigError::Env {
-                        name: "STARMON_AUTH_ENABLED".into(),
-                        value: v,
-                        reason: "not true or false".into(),
-                    })
-                }
-            };
-        }
-        if let Some(v) = get("STARMON_AUTH_SESSION_HOURS") {
-            self.auth.session_hours = num("STARMON_AUTH_SESSION_HOURS", v)?;
-        }
-        self.server.apply_env(&get)?;
-        self.notify.apply_env(&get);
-        Ok(())
+        self.apply_env_fields(ENV_PREFIX, &get)
+    }
+
+    /// The commented default file `starmon config` prints: it parses back to the defaults.
+    pub fn default_toml() -> String {
+        let mut out = PREAMBLE.to_string();
+        Config::default().write_fields(&mut out, ENV_PREFIX);
+        out
+    }
+
+    /// Every setting as (file key, environment variable), e.g.
+    /// `("collector.interval_secs", "STARMON_COLLECTOR_INTERVAL_SECS")`.
+    pub fn keys() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        Config::default().keys_under("", ENV_PREFIX, &mut out);
+        out
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -611,7 +400,7 @@ mod tests {
 
     #[test]
     fn the_printed_default_file_is_the_default() {
-        let parsed: Config = toml::from_str(DEFAULT_TOML).expect("default file parses");
+        let parsed: Config = toml::from_str(&Config::default_toml()).expect("default file parses");
         assert_eq!(parsed, Config::default());
     }
 
@@ -751,5 +540,127 @@ mod tests {
             toml::from_str::<Config>("colector = 1").is_err(),
             "unknown keys are errors"
         );
+    }
+
+    /// The variables users set before the settings were declared in one place: none may be lost.
+    const VARIABLES_BEFORE: [&str; 17] = [
+        "STARMON_DATABASE",
+        "STARMON_LISTEN",
+        "STARMON_TIMEZONE",
+        "STARMON_COLLECTOR_INTERVAL_SECS",
+        "STARMON_COLLECTOR_JOBS_INTERVAL_SECS",
+        "STARMON_COLLECTOR_SIZE_INTERVAL_SECS",
+        "STARMON_COLLECTOR_CONCURRENCY",
+        "STARMON_COLLECTOR_CONNECT_TIMEOUT_MS",
+        "STARMON_COLLECTOR_SQL_TIMEOUT_MS",
+        "STARMON_COLLECTOR_HTTP_TIMEOUT_MS",
+        "STARMON_RETENTION_DETAIL_DAYS",
+        "STARMON_RETENTION_DAILY_DAYS",
+        "STARMON_AUTH_ENABLED",
+        "STARMON_AUTH_SESSION_HOURS",
+        "STARMON_SERVER_MAX_CONNECTIONS",
+        "STARMON_NOTIFY_ALLOW_NETWORKS",
+        "STARMON_NOTIFY_DENY_NETWORKS",
+    ];
+
+    #[test]
+    fn every_setting_is_in_the_printed_file_with_its_variable() {
+        let text = Config::default_toml();
+        let keys = Config::keys();
+        assert!(keys.len() > VARIABLES_BEFORE.len(), "{keys:?}");
+        for (key, env) in &keys {
+            let leaf = key.rsplit('.').next().unwrap_or(key);
+            assert!(
+                text.lines().any(|l| l.starts_with(&format!("{leaf} = "))
+                    || l.starts_with(&format!("# {leaf} = "))),
+                "{key} is not in the printed file"
+            );
+            assert!(text.contains(&format!("# env {env}")), "{env} is not named");
+            let expected = format!("STARMON_{}", key.replace('.', "_").to_ascii_uppercase());
+            assert_eq!(env, &expected);
+        }
+        for name in VARIABLES_BEFORE {
+            assert!(keys.iter().any(|(_, env)| env == name), "{name} is gone");
+        }
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("starmon.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[collector]\ninterval_secs = 20\n",
+        )
+        .expect("write");
+        let from_file = Config::load_with_env(Some(&file), |_| None).expect("file only");
+        assert_eq!(from_file.collector.interval_secs, 20);
+        assert_eq!(from_file.listen, "127.0.0.1:9000");
+        let both = Config::load_with_env(Some(&file), |n| {
+            (n == "STARMON_COLLECTOR_INTERVAL_SECS").then(|| " 10 ".into())
+        })
+        .expect("file and environment");
+        assert_eq!(both.collector.interval_secs, 10);
+        assert_eq!(
+            both.listen, "127.0.0.1:9000",
+            "what the environment leaves is the file's"
+        );
+        // The environment can repair what the file got wrong: validation comes last.
+        std::fs::write(&file, "[collector]\ninterval_secs = 0\n").expect("write");
+        assert!(Config::load_with_env(Some(&file), |_| None).is_err());
+        let fixed = Config::load_with_env(Some(&file), |n| {
+            (n == "STARMON_COLLECTOR_INTERVAL_SECS").then(|| "5".into())
+        });
+        assert_eq!(fixed.map(|c| c.collector.interval_secs).ok(), Some(5));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable_or_key() {
+        for (key, env) in Config::keys() {
+            let mut c = Config::default();
+            match c.apply_env(|n| (n == env).then(|| "not-a-value".into())) {
+                Err(e) => assert!(e.to_string().contains(&env), "{key}: {e}"),
+                // Text settings take any text; validation judges it, naming the key.
+                Ok(()) => {
+                    if let Err(e) = c.validate() {
+                        let leaf = key.rsplit('.').next().unwrap_or(&key);
+                        assert!(e.to_string().contains(leaf), "{key}: {e}");
+                    }
+                }
+            }
+        }
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("starmon.toml");
+        std::fs::write(&file, "[collector]\ninterval_secs = \"fast\"\n").expect("write");
+        let err = Config::load_with_env(Some(&file), |_| None).expect_err("not a number");
+        assert!(err.to_string().contains("interval_secs"), "{err}");
+        std::fs::write(&file, "[server]\nmax_conections = 5\n").expect("write");
+        let err = Config::load_with_env(Some(&file), |_| None).expect_err("unknown key");
+        assert!(err.to_string().contains("max_conections"), "{err}");
+    }
+
+    #[test]
+    fn booleans_and_lists_read_from_the_environment_as_before() {
+        for (value, expected) in [
+            ("yes", true),
+            ("ON", true),
+            ("1", true),
+            ("off", false),
+            ("No", false),
+        ] {
+            let mut c = Config::default();
+            c.apply_env(|n| (n == "STARMON_AUTH_ENABLED").then(|| value.into()))
+                .expect("a boolean");
+            assert_eq!(c.auth.enabled, expected, "{value}");
+        }
+        let mut c = Config::default();
+        c.apply_env(|n| {
+            (n == "STARMON_NOTIFY_DENY_NETWORKS").then(|| " ,169.254.0.0/16,, ".into())
+        })
+        .expect("a list");
+        assert_eq!(c.notify.deny_networks, ["169.254.0.0/16"]);
+        c.apply_env(|n| (n == "STARMON_SERVER_MAX_CONNECTIONS").then(|| "64".into()))
+            .expect("a number");
+        assert_eq!(c.server.max_connections, Some(64));
     }
 }

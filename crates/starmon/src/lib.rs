@@ -1,12 +1,13 @@
-//! starmon: a self-contained monitor for StarRocks clusters.
+//! starmon: a self-contained monitor for StarRocks clusters. The binary (`main.rs`, `cli.rs`,
+//! `commands/`) parses the command line and runs it over this library; [`app`] assembles a
+//! running starmon.
 
 pub mod alerts;
 pub mod api;
+pub mod app;
 pub mod auth;
-pub mod cli;
 pub mod collector;
 pub mod config;
-pub mod demo;
 pub mod forecast;
 pub mod login_throttle;
 pub mod model;

@@ -1,11 +1,52 @@
+//! The `starmon` binary: parses the command line ([`cli`]) and runs the subcommand
+//! ([`commands`]). The only place errors become `anyhow` and then one line on standard error.
+
+mod cli;
+mod commands;
+
 use clap::Parser;
 
+use cli::{Cli, Command};
+
 fn main() {
-    let cli = starmon::cli::Cli::parse();
-    if let Err(e) = starmon::startup::run(cli) {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli.command) {
         // One line a user can act on, whatever RUST_BACKTRACE says.
         eprintln!("error: {}", one_line(&e));
         std::process::exit(1);
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve {
+            store,
+            listen,
+            collect_interval,
+        } => commands::serve::run(&store, listen, collect_interval),
+        Command::Cluster { command } => commands::cluster::run(command),
+        Command::Collect {
+            endpoint,
+            samples,
+            interval,
+            json,
+        } => commands::collect::run(&endpoint, samples, interval, json),
+        Command::User { command } => commands::user::run(command),
+        Command::Token { command } => commands::token::run(command),
+        Command::Key { command } => commands::key::run(command),
+        Command::Config => {
+            commands::config::run();
+            Ok(())
+        }
+        Command::Demo {
+            listen,
+            interval,
+            db,
+        } => commands::demo::run(commands::demo::DemoArgs {
+            listen,
+            interval_secs: interval,
+            db,
+        }),
     }
 }
 

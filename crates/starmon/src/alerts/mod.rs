@@ -12,8 +12,9 @@ pub use notify::target_policy;
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
+use tokio_util::task::TaskTracker;
 
-use crate::config::AlertsConfig;
+use crate::config::{AlertsConfig, Config, ConfigError};
 use crate::model::{ClusterRecord, CollectionStatus, NodeSample, Snapshot};
 use crate::store::alerts::StoredChannel;
 use crate::store::{Store, StoreError};
@@ -142,6 +143,22 @@ impl Alerting {
             notifier: Notifier::new(NotifierConfig::default()),
             store,
         }
+    }
+
+    /// The engine as `[alerts]` configures it and a notifier limited to the networks `[notify]`
+    /// allows; the notifier's workers are spawned on `tasks` when given, so shutdown can wait
+    /// for them.
+    pub fn from_config(
+        store: Arc<dyn Store>,
+        config: &Config,
+        tasks: Option<TaskTracker>,
+    ) -> Result<Alerting, ConfigError> {
+        let notifier = Notifier::new(NotifierConfig {
+            targets: Arc::new(config.notify.policy()?),
+            tasks,
+            ..Default::default()
+        });
+        Ok(Alerting::new(store, config.alerts.clone(), config.tz()?).with_notifier(notifier))
     }
 
     pub fn with_notifier(mut self, notifier: Notifier) -> Alerting {

@@ -53,25 +53,39 @@ pub struct ApiState {
     pub alerting: Arc<crate::alerts::Alerting>,
 }
 
+/// Why the API state could not be built: a setting it uses, or the HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiStateError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] crate::starrocks::client::ScrapeError),
+}
+
 impl ApiState {
-    /// The state for `config`, with fresh telemetry and change notifications unless given.
+    /// The API alone with its own alert engine and an untracked notifier: for serving what is
+    /// in the store without a collector. `starmon serve` builds through `app::App`, which
+    /// shares one engine between the collector and the API (`with_alerting`).
     pub fn new(
         store: Arc<dyn Store>,
         config: &crate::config::Config,
         telemetry: Arc<Telemetry>,
         changes: Arc<Changes>,
-    ) -> anyhow::Result<ApiState> {
-        let tz = config.tz()?;
+    ) -> Result<ApiState, ApiStateError> {
+        let alerting = crate::alerts::Alerting::from_config(store.clone(), config, None)?;
+        ApiState::with_alerting(store, config, telemetry, changes, Arc::new(alerting))
+    }
+
+    /// The state for `config` over the parts the caller built and shares with the collector.
+    pub fn with_alerting(
+        store: Arc<dyn Store>,
+        config: &crate::config::Config,
+        telemetry: Arc<Telemetry>,
+        changes: Arc<Changes>,
+        alerting: Arc<crate::alerts::Alerting>,
+    ) -> Result<ApiState, ApiStateError> {
         Ok(ApiState {
-            alerting: Arc::new(
-                crate::alerts::Alerting::new(store.clone(), config.alerts.clone(), tz)
-                    .with_notifier(crate::alerts::notify::Notifier::new(
-                        crate::alerts::notify::NotifierConfig {
-                            targets: Arc::new(config.notify.policy()?),
-                            ..Default::default()
-                        },
-                    )),
-            ),
+            alerting,
             alerts: config.alerts.clone(),
             store,
             tz: config.tz()?,

@@ -34,6 +34,7 @@ use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore};
+use tokio_util::task::TaskTracker;
 
 use super::AlertError;
 pub use format::{
@@ -166,6 +167,9 @@ pub struct NotifierConfig {
     pub max_pending: usize,
     /// The networks targets may be in (`[notify]` in the configuration).
     pub targets: Arc<TargetPolicy>,
+    /// Where the per-channel workers are spawned: `serve` passes its tracker so shutdown waits
+    /// for deliveries in progress instead of dropping them with the runtime.
+    pub tasks: Option<TaskTracker>,
 }
 
 impl Default for NotifierConfig {
@@ -176,6 +180,7 @@ impl Default for NotifierConfig {
             max_in_flight: 8,
             max_pending: 10_000,
             targets: Arc::default(),
+            tasks: None,
         }
     }
 }

@@ -60,7 +60,11 @@ impl Notifier {
             None => {
                 queues.insert(id, VecDeque::from([d]));
                 let me = self.clone();
-                handle.spawn(async move { me.drain(id).await });
+                let worker = async move { me.drain(id).await };
+                match &inner.cfg.tasks {
+                    Some(tasks) => drop(tasks.spawn_on(worker, &handle)),
+                    None => drop(handle.spawn(worker)),
+                }
             }
         }
     }

@@ -10,14 +10,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use secrecy::SecretString;
+use starmon::app::{App, SHUTDOWN_DEADLINE};
+use starmon::config::Config;
+use starmon::model::NewCluster;
+use starmon::store::sqlite::SqliteStore;
+use starmon::store::{Store, StoreError};
 use starrocks_sim::{ClusterConfig, Sim, SimConfig};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::AuthState;
-use crate::config::Config;
-use crate::model::NewCluster;
-use crate::store::sqlite::SqliteStore;
-use crate::store::Store;
+use super::{init_logging, runtime, shutdown_signal};
 
 /// Which BE of the second cluster is flaky, how long it stays up and how long down.
 const FLAKY_BE: usize = 2;
@@ -35,13 +36,18 @@ fn parse_version(v: &str) -> anyhow::Result<starrocks_sim::version::Version> {
     v.parse().map_err(|e| anyhow::anyhow!("version {v:?}: {e}"))
 }
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    init_logging();
+    runtime()?.block_on(demo(args))
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let addr: SocketAddr = args
         .listen
         .parse()
         .with_context(|| format!("--listen {:?} is not HOST:PORT", args.listen))?;
     // The demo has no users: loopback only, like `serve` without access control.
-    crate::server::check_exposure(addr, false, 0).map_err(anyhow::Error::msg)?;
+    starmon::server::check_exposure(addr, false, 0).map_err(anyhow::Error::msg)?;
 
     let mut healthy = ClusterConfig::new("shop-3.3", parse_version("3.3")?, 33);
     // Under StarRocks' recommended 0.05 failed queries per second: this one should look healthy.
@@ -102,19 +108,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         });
         // A kept database already has them.
         if let Err(e) = record {
-            if !matches!(e, crate::store::StoreError::Conflict(_)) {
+            if !matches!(e, StoreError::Conflict(_)) {
                 return Err(e.into());
             }
         }
     }
-    let auth = AuthState::new(sqlite.clone(), &config.auth);
-    let store: Arc<dyn Store> = sqlite;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr} (another program uses it? try --listen 127.0.0.1:0)")
     })?;
     let local = listener.local_addr()?;
-    let cancel = CancellationToken::new();
-    let (app, collector) = crate::startup::start(store, auth, Arc::new(config), cancel.clone())?;
+    let app = App::start(sqlite, Arc::new(config), CancellationToken::new())?;
 
     println!("dashboard: http://{local}/");
     for c in &sim.clusters {
@@ -126,14 +129,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("database: {}", database.display());
     println!("collecting every {interval} s; Ctrl-C stops everything");
 
-    let flaky = tokio::spawn(flaky_be(logs, cancel.clone()));
-    let limits = crate::server::Limits::from_config(&crate::config::ServerConfig::default());
-    let server = tokio::spawn(crate::server::serve(listener, app, limits, cancel.clone()));
-    crate::startup::shutdown_signal().await;
-    cancel.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
-    let _ = flaky.await;
+    app.spawn(flaky_be(logs, app.cancel.clone()));
+    app.serve(listener);
+    shutdown_signal().await;
+    app.shutdown(SHUTDOWN_DEADLINE).await;
     sim.shutdown();
     Ok(())
 }
