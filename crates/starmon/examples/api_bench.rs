@@ -41,6 +41,9 @@ use starmon::secretbox::key_path;
 use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
 
+mod bench_common;
+use bench_common::{percentile, proc_stat};
+
 const DAY_MS: i64 = 86_400_000;
 /// The detail step of the synthetic history: serve's default collection interval.
 const STEP_MS: i64 = 30_000;
@@ -151,47 +154,16 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// (utime + stime seconds, VmHWM KiB, VmRSS KiB) of a process.
-fn proc_stat(pid: u32) -> (f64, u64, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = |key: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // 100 = USER_HZ on Linux.
-    (
-        (ticks(11) + ticks(12)) / 100.0,
-        kib("VmHWM:"),
-        kib("VmRSS:"),
-    )
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// "n=… p50=… p90=… p99=… max=…" of latencies in milliseconds.
 fn summary(mut ms: Vec<f64>) -> String {
     ms.sort_by(f64::total_cmp);
     format!(
         "n={:>6}  p50={:>8.2}  p90={:>8.2}  p99={:>8.2}  max={:>8.2} ms",
         ms.len(),
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.9),
-        percentile(&ms, 0.99),
-        percentile(&ms, 1.0)
+        percentile(&ms, 0.5).unwrap_or(f64::NAN),
+        percentile(&ms, 0.9).unwrap_or(f64::NAN),
+        percentile(&ms, 0.99).unwrap_or(f64::NAN),
+        percentile(&ms, 1.0).unwrap_or(f64::NAN)
     )
 }
 
@@ -1384,8 +1356,8 @@ fn main() -> anyhow::Result<()> {
         100.0 * history.null_points as f64 / history.points.max(1) as f64,
         history.bytes / history.latencies.len().max(1),
         history.failures,
-        percentile(&dh, 0.0),
-        percentile(&dh, 1.0),
+        percentile(&dh, 0.0).unwrap_or(f64::NAN),
+        percentile(&dh, 1.0).unwrap_or(f64::NAN),
     );
     println!(
         "overview first request (cache miss, live={} of {}): {}",

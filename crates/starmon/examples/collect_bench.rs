@@ -18,6 +18,9 @@ use starmon::model::NewCluster;
 use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
 
+mod bench_common;
+use bench_common::{percentile, proc_stat};
+
 #[derive(Debug, Parser)]
 struct Args {
     #[arg(long, default_value_t = 200)]
@@ -35,31 +38,6 @@ struct Args {
     /// Where the database goes (a fresh directory is made inside).
     #[arg(long, default_value = "/tmp")]
     workdir: PathBuf,
-}
-
-fn proc_stat(pid: u32) -> (f64, u64) {
-    let ticks = 100.0; // USER_HZ on Linux
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let cpu = f.get(11).and_then(|u| u.parse::<f64>().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let hwm = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    (cpu / ticks, hwm)
-}
-
-fn percentile(sorted: &[i64], p: f64) -> i64 {
-    if sorted.is_empty() {
-        return -1;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn main() -> anyhow::Result<()> {
@@ -131,7 +109,7 @@ fn main() -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_secs(1));
         peak_rss = peak_rss.max(proc_stat(pid).1);
     }
-    let (cpu, hwm) = proc_stat(pid);
+    let (cpu, hwm, _) = proc_stat(pid);
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status();
@@ -185,10 +163,10 @@ fn main() -> anyhow::Result<()> {
     );
     println!(
         "collection duration ms: p50 {} p90 {} p99 {} max {}",
-        percentile(&durations, 0.5),
-        percentile(&durations, 0.9),
-        percentile(&durations, 0.99),
-        percentile(&durations, 1.0)
+        percentile(&durations, 0.5).unwrap_or(-1),
+        percentile(&durations, 0.9).unwrap_or(-1),
+        percentile(&durations, 0.99).unwrap_or(-1),
+        percentile(&durations, 1.0).unwrap_or(-1)
     );
     println!(
         "CPU: {cpu:.1} s total, {:.2} s per 1,000 collections",

@@ -1,96 +1,69 @@
 //! Access control over a real socket and a real SQLite file: what an anonymous client, a
 //! logged-in browser and a script with a token can and cannot do, and what is left on disk.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use reqwest::header::{AUTHORIZATION, COOKIE, SET_COOKIE, WWW_AUTHENTICATE};
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use starmon::auth::{self, AuthState};
-use starmon::config::AuthConfig;
+use starmon::auth;
 use starmon::model::{CollectionStatus, NewCluster, Outcome, Snapshot};
 use starmon::store::auth::AuthStore;
-use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
+
+mod common;
+use common::TestApp;
 
 const CLUSTER_PASSWORD: &str = "cluster-pw-Zq83xK";
 const USER: &str = "alice";
 const USER_PASSWORD: &str = "alice-password-1";
 
+/// starmon served with access control `enabled`, and the one cluster `prod` it holds.
 struct Server {
-    base: String,
-    dir: tempfile::TempDir,
-    db: PathBuf,
+    app: TestApp,
     cluster: i64,
-    http: Client,
 }
 
 /// A fresh database with one cluster (one snapshot) and the user alice, served on port 0.
 async fn serve(enabled: bool) -> Server {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("starmon.db");
-    let store = Arc::new(SqliteStore::open(&db).expect("open"));
-    let c = store
-        .add_cluster(&NewCluster {
-            name: "prod".into(),
-            fe_host: "10.0.0.1".into(),
-            fe_query_port: 9030,
-            fe_http_port: 8030,
-            user: "root".into(),
-            password: SecretString::from(CLUSTER_PASSWORD),
+    let app = TestApp::builder()
+        .without_collector()
+        .auth(enabled, 1)
+        .seed(|store| {
+            let c = store
+                .add_cluster(&NewCluster {
+                    name: "prod".into(),
+                    fe_host: "10.0.0.1".into(),
+                    fe_query_port: 9030,
+                    fe_http_port: 8030,
+                    user: "root".into(),
+                    password: SecretString::from(CLUSTER_PASSWORD),
+                })
+                .expect("add cluster");
+            let at = chrono::Utc::now().timestamp_millis();
+            store
+                .write_collection(
+                    c.id,
+                    &Snapshot {
+                        collected_at: at,
+                        qps: Some(5.0),
+                        ..Snapshot::default()
+                    },
+                    &[],
+                    &CollectionStatus {
+                        collected_at: at,
+                        outcome: Outcome::Ok,
+                        duration_ms: 1,
+                        errors: vec![],
+                    },
+                )
+                .expect("write");
+            let hash = auth::hash_password(&SecretString::from(USER_PASSWORD)).expect("hash");
+            store.add_user(USER, &hash).expect("add user");
         })
-        .expect("add cluster");
-    let at = chrono::Utc::now().timestamp_millis();
-    store
-        .write_collection(
-            c.id,
-            &Snapshot {
-                collected_at: at,
-                qps: Some(5.0),
-                ..Snapshot::default()
-            },
-            &[],
-            &CollectionStatus {
-                collected_at: at,
-                outcome: Outcome::Ok,
-                duration_ms: 1,
-                errors: vec![],
-            },
-        )
-        .expect("write");
-    let hash = auth::hash_password(&SecretString::from(USER_PASSWORD)).expect("hash");
-    store.add_user(USER, &hash).expect("add user");
-    let state = AuthState::new(
-        store.clone(),
-        &AuthConfig {
-            enabled,
-            session_hours: 1,
-        },
-    );
-    let api = starmon::api::ApiState::new(
-        store,
-        &starmon::config::Config::default(),
-        Default::default(),
-        Default::default(),
-    )
-    .expect("api state");
-    let app = starmon::server::app(api, state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Server {
-        base: format!("http://{addr}"),
-        dir,
-        db,
-        cluster: c.id,
-        http: Client::new(),
-    }
+        .start()
+        .await;
+    let cluster = app.cluster_id("prod");
+    Server { app, cluster }
 }
 
 /// What a client sends besides the request: nothing, a session cookie, or a bearer secret.
@@ -109,7 +82,7 @@ impl Server {
         cred: Cred<'_>,
         body: Option<Value>,
     ) -> reqwest::Response {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        let mut req = self.app.http.request(method, self.app.url(path));
         req = match cred {
             Cred::None => req,
             Cred::Cookie(c) => req.header(COOKIE, format!("{}={c}", auth::SESSION_COOKIE)),
@@ -158,7 +131,7 @@ impl Server {
     }
 
     fn exec(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(&self.db).expect("open db");
+        let conn = rusqlite::Connection::open(&self.app.db).expect("open db");
         conn.execute_batch(sql).expect("sql");
     }
 }
@@ -337,7 +310,7 @@ async fn an_api_token_works_until_revoked() {
     assert_eq!(listed["tokens"][0]["name"], "ci");
     assert!(listed["tokens"][0]["last_used_at"].is_i64(), "{listed}");
     assert!(!listed.to_string().contains(&token), "never listed again");
-    let text = std::fs::read(&s.db).expect("db bytes");
+    let text = std::fs::read(&s.app.db).expect("db bytes");
     assert!(
         !contains(&text, token.as_bytes()),
         "only the digest is stored"
@@ -388,15 +361,15 @@ async fn the_cluster_password_is_never_served_nor_stored_in_clear() {
     }
     // Everything written so far into the main file, then read it and the WAL raw.
     s.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    let mut bytes = std::fs::read(&s.db).expect("db bytes");
-    if let Ok(wal) = std::fs::read(s.dir.path().join("starmon.db-wal")) {
+    let mut bytes = std::fs::read(&s.app.db).expect("db bytes");
+    if let Ok(wal) = std::fs::read(s.app.dir.path().join("starmon.db-wal")) {
         bytes.extend(wal);
     }
     assert!(contains(&bytes, b"prod"), "the file is readable as is");
     assert!(!contains(&bytes, CLUSTER_PASSWORD.as_bytes()));
     assert!(!contains(&bytes, USER_PASSWORD.as_bytes()));
 
-    let key = s.dir.path().join("starmon.db.key");
+    let key = s.app.dir.path().join("starmon.db.key");
     let meta = std::fs::metadata(&key).expect("the key file exists");
     assert_eq!(meta.len(), 32);
     #[cfg(unix)]

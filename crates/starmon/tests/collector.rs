@@ -7,30 +7,19 @@ use serde_json::{json, Value};
 use starmon::collector::{ClusterCollector, Collected, Target};
 use starmon::config::CollectorConfig;
 use starmon::model::Outcome;
-use starrocks_sim::{Cluster, ClusterConfig, Shape, Sim, SimConfig};
+use starrocks_sim::{Cluster, Shape};
+
+mod common;
+use common::{clusters, control, emulator, poll_every, truth};
 
 const VERSIONS: &[&str] = &[
     "2.5", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "4.0", "4.1",
 ];
 
-async fn sim(versions: &[&str], shape: Shape) -> Sim {
-    let clusters = versions
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let mut c =
-                ClusterConfig::new(format!("c{i}"), v.parse().expect("version"), 7 + i as u64);
-            c.shape = shape;
-            c
-        })
-        .collect();
-    Sim::start(SimConfig {
-        clusters,
-        control_addr: "127.0.0.1:0".parse().expect("addr"),
-        frozen_clock: true,
-    })
-    .await
-    .expect("emulator starts")
+/// The emulator serving clusters `c0`, `c1`, … of `versions` and `shape`, its clock frozen (the
+/// tests move it).
+async fn emulator_of(versions: &[&str], shape: Shape) -> starrocks_sim::Sim {
+    emulator(clusters(versions, shape), true).await
 }
 
 fn cfg() -> CollectorConfig {
@@ -52,20 +41,6 @@ fn target(c: &Cluster, fe: usize) -> Target {
         user: c.spec.user.clone(),
         password: c.spec.password.clone().into(),
     }
-}
-
-fn truth(c: &Cluster) -> Value {
-    c.with_state(|st| starrocks_sim::truth::truth(st))
-}
-
-async fn control(sim: &Sim, method: reqwest::Method, path: &str, body: Value) {
-    let resp = reqwest::Client::new()
-        .request(method, format!("{}{path}", sim.control_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("control API");
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
 }
 
 fn f(v: &Value) -> f64 {
@@ -108,7 +83,7 @@ fn close(what: &str, got: Option<f64>, want: f64, tolerance: f64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshots_equal_the_truth_for_every_version() {
-    let sim = sim(
+    let sim = emulator_of(
         VERSIONS,
         Shape {
             fes: 3,
@@ -303,7 +278,7 @@ fn cpu_from_jiffies(then: &Value, now: &Value) -> Vec<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_backend_is_dead_not_averaged_and_comes_back() {
-    let sim = sim(
+    let sim = emulator_of(
         VERSIONS,
         Shape {
             fes: 1,
@@ -376,21 +351,22 @@ async fn a_stopped_backend_is_dead_not_averaged_and_comes_back() {
             json!({}),
         )
         .await;
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            sim.clock.advance(30_000);
-            let got = col.collect_once(c.clock.now_ms()).await;
-            if got.status.outcome == Outcome::Ok {
-                assert_eq!(got.snapshot.be_node_alive, Some(3));
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{ver} never recovered: {:?}",
-                got.status.errors
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let got = poll_every(
+            Duration::from_millis(50),
+            Duration::from_secs(10),
+            format_args!("{ver} to recover"),
+            async || {
+                sim.clock.advance(30_000);
+                let got = col.collect_once(c.clock.now_ms()).await;
+                if got.status.outcome == Outcome::Ok {
+                    Ok(got)
+                } else {
+                    Err(format!("{:?}", got.status.errors))
+                }
+            },
+        )
+        .await;
+        assert_eq!(got.snapshot.be_node_alive, Some(3));
         col.close().await;
     }
     sim.shutdown();
@@ -398,7 +374,7 @@ async fn a_stopped_backend_is_dead_not_averaged_and_comes_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fe_restart_leader_move_and_failover_keep_the_figures_sane() {
-    let sim = sim(
+    let sim = emulator_of(
         VERSIONS,
         Shape {
             fes: 3,
@@ -480,7 +456,7 @@ async fn fe_restart_leader_move_and_failover_keep_the_figures_sane() {
 async fn broken_endpoints_null_their_fields_and_spare_other_clusters() {
     // Every version twice: a faulted cluster and a healthy one beside it.
     let pairs: Vec<&str> = VERSIONS.iter().flat_map(|v| [*v, *v]).collect();
-    let sim = sim(
+    let sim = emulator_of(
         &pairs,
         Shape {
             fes: 1,
@@ -562,7 +538,7 @@ async fn broken_endpoints_null_their_fields_and_spare_other_clusters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mv_refreshes_are_counted_once_and_shared_data_has_no_be_disks() {
-    let sim = sim(
+    let sim = emulator_of(
         &["2.5", "3.3"],
         Shape {
             fes: 1,

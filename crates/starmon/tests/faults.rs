@@ -22,8 +22,11 @@ use starmon::config::CollectorConfig;
 use starmon::model::{CollectionStatus, NewCluster, NodeKind, NodeSample, Outcome, Snapshot};
 use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
-use starrocks_sim::{Cluster, ClusterConfig, Sim, SimConfig};
+use starrocks_sim::{Cluster, ClusterConfig};
 use tokio::sync::Semaphore;
+
+mod common;
+use common::{emulator, poll_until, TestApp};
 
 const VERSIONS: &[&str] = &[
     "2.5", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "4.0", "4.1",
@@ -496,13 +499,7 @@ async fn run_matrix(interval_secs: u64) {
             add(format!("v{v}-{f:?}"), Some(*f));
         }
     }
-    let sim = Sim::start(SimConfig {
-        clusters: configs,
-        control_addr: "127.0.0.1:0".parse().expect("addr"),
-        frozen_clock: true,
-    })
-    .await
-    .expect("emulator starts");
+    let sim = emulator(configs, true).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Arc::new(SqliteStore::open(&dir.path().join("faults.db")).expect("store"));
     let control = Arc::new(Control {
@@ -572,13 +569,7 @@ async fn a_collection_cancelled_mid_statement_stores_no_wrong_row() {
             )
         })
         .collect();
-    let sim = Sim::start(SimConfig {
-        clusters: configs,
-        control_addr: "127.0.0.1:0".parse().expect("addr"),
-        frozen_clock: true,
-    })
-    .await
-    .expect("emulator starts");
+    let sim = emulator(configs, true).await;
     let control = Control {
         http: reqwest::Client::new(),
         url: sim.control_url.clone(),
@@ -640,62 +631,35 @@ async fn a_collection_cancelled_mid_statement_stores_no_wrong_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
     let _alone = ONE_MATRIX.lock().await;
-    let sim = Sim::start(SimConfig {
-        clusters: vec![ClusterConfig::new(
+    let interval_ms = 2000i64;
+    let mut app = TestApp::builder()
+        .clusters(vec![ClusterConfig::new(
             "stall",
             "3.3".parse().expect("version"),
             5,
-        )],
-        control_addr: "127.0.0.1:0".parse().expect("addr"),
-        frozen_clock: false,
-    })
-    .await
-    .expect("emulator starts");
-    let cluster = sim.clusters[0].clone();
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut config = starmon::config::Config {
-        database: dir.path().join("s.db"),
-        ..starmon::config::Config::default()
-    };
-    let interval_ms = 2000i64;
-    config.collector.interval_secs = (interval_ms / 1000) as u64;
-    config.collector.jobs_interval_secs = 2;
-    config.collector.size_interval_secs = 2;
-    config.alerts.enabled = false;
-    let sqlite = Arc::new(SqliteStore::open(&config.database).expect("open"));
-    let record = register(&sqlite, &target(&cluster));
-    let auth = starmon::auth::AuthState::new(sqlite.clone(), &config.auth);
-    let store: Arc<dyn Store> = sqlite.clone();
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let (app, collector) =
-        starmon::startup::start(store, auth, Arc::new(config), cancel.clone()).expect("start");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let stop = cancel.clone();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await;
-    });
+        )])
+        .frozen_clock(false)
+        .interval_secs((interval_ms / 1000) as u64)
+        .alerts(false)
+        .registered(0, "stall")
+        .start()
+        .await;
+    let cluster = app.sim().clusters[0].clone();
+    let id = app.cluster_id("stall");
+    let sqlite = app.store.clone();
+    let base = app.base.clone();
     let control = Control {
         http: reqwest::Client::new(),
-        url: sim.control_url.clone(),
+        url: app.sim().control_url.clone(),
     };
-    let statuses = || sqlite.statuses(record.id, 0, i64::MAX).expect("statuses");
+    let statuses = || sqlite.statuses(id, 0, i64::MAX).expect("statuses");
     let wait_for = |n: usize, what: &'static str| {
         let statuses = &statuses;
-        async move {
-            let deadline = std::time::Instant::now() + Duration::from_secs(60);
-            while statuses().len() < n {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "{what}: no collections"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
+        poll_until(
+            Duration::from_secs(60),
+            format!("{what}: {n} collections"),
+            async move || statuses().len() >= n,
+        )
     };
     wait_for(2, "before the stall").await;
     let stalled_from = statuses().len();
@@ -703,7 +667,7 @@ async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
         .faults("stall", "fe0", json!({ "sql_delay_ms": STALL_MS }))
         .await;
     // The dashboard: the overview every 300 ms while the stall lasts (six cycles).
-    let overview = format!("{base}/api/v1/clusters/{}/overview", record.id);
+    let overview = format!("{base}/api/v1/clusters/{id}/overview");
     let http = reqwest::Client::new();
     let stall_until = std::time::Instant::now() + Duration::from_millis(6 * interval_ms as u64);
     let mut sources = Vec::new();
@@ -717,6 +681,7 @@ async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
         assert!(r.status().is_success(), "overview: {}", r.status());
         let body: Value = r.json().await.expect("overview JSON");
         sources.push(body["source"].as_str().unwrap_or_default().to_string());
+        // Not a wait for a state: this is the dashboard's own cadence, kept for the stall's length.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     // The overview fails over within its own time too: live answers, not only stored ones.
@@ -729,12 +694,11 @@ async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
         .await;
     let cleared_at = statuses().len();
     wait_for(cleared_at + 3, "after the stall").await;
-    cancel.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(10), collector).await;
+    app.stop().await;
 
     let truth = truth(&cluster);
     let all = statuses();
-    let snaps = sqlite.snapshots(record.id, 0, i64::MAX).expect("snapshots");
+    let snaps = sqlite.snapshots(id, 0, i64::MAX).expect("snapshots");
     assert_eq!(all.len(), snaps.len());
     assert!(all.len() - stalled_from >= 5, "{} collections", all.len());
     for (i, (st, s)) in all.iter().zip(&snaps).enumerate() {
@@ -771,5 +735,4 @@ async fn serve_with_a_stalled_fe_and_the_dashboard_open_stores_no_wrong_row() {
         recovered.iter().all(|o| *o == Outcome::Ok),
         "after the stall: {recovered:?}"
     );
-    sim.shutdown();
 }

@@ -11,16 +11,17 @@ use reqwest::header::{HeaderMap, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Client, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use starmon::auth::{self, AuthState};
-use starmon::config::{AuthConfig, Config, ServerConfig};
+use starmon::auth;
+use starmon::config::ServerConfig;
 use starmon::model::NewCluster;
 use starmon::server::Limits;
 use starmon::store::auth::AuthStore;
-use starmon::store::sqlite::SqliteStore;
 use starmon::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_util::sync::CancellationToken;
+
+mod common;
+use common::{poll_every, TestApp};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "alice-password-1";
@@ -29,62 +30,38 @@ struct Server {
     addr: SocketAddr,
     base: String,
     cluster: i64,
-    cancel: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    app: TestApp,
 }
 
 /// A fresh database with one cluster and the user alice, served on a free loopback port.
 async fn serve(auth_enabled: bool, server: ServerConfig, limits: Limits) -> Server {
-    let dir = tempfile::tempdir().expect("tmp");
-    let store = Arc::new(SqliteStore::open(&dir.path().join("starmon.db")).expect("open"));
-    let c = store
-        .add_cluster(&NewCluster {
-            name: "prod".into(),
-            fe_host: "127.0.0.1".into(),
-            fe_query_port: 9,
-            fe_http_port: 9,
-            user: "root".into(),
-            password: SecretString::from("cluster-pw"),
+    let app = TestApp::builder()
+        .without_collector()
+        .auth(auth_enabled, 1)
+        .config(|c| c.server = server)
+        .limits(limits)
+        .seed(|store| {
+            store
+                .add_cluster(&NewCluster {
+                    name: "prod".into(),
+                    fe_host: "127.0.0.1".into(),
+                    fe_query_port: 9,
+                    fe_http_port: 9,
+                    user: "root".into(),
+                    password: SecretString::from("cluster-pw"),
+                })
+                .expect("add cluster");
+            let hash = auth::hash_password(&SecretString::from(PASSWORD)).expect("hash");
+            store.add_user(USER, &hash).expect("add user");
+            store.add_user("bob", &hash).expect("add user");
         })
-        .expect("add cluster");
-    let hash = auth::hash_password(&SecretString::from(PASSWORD)).expect("hash");
-    store.add_user(USER, &hash).expect("add user");
-    store.add_user("bob", &hash).expect("add user");
-    let auth = AuthState::with_login_limits(
-        store.clone(),
-        &AuthConfig {
-            enabled: auth_enabled,
-            session_hours: 1,
-        },
-        &server,
-    );
-    let store: Arc<dyn Store> = store;
-    let api = starmon::api::ApiState::new(
-        store,
-        &Config::default(),
-        Default::default(),
-        Default::default(),
-    )
-    .expect("api state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let cancel = CancellationToken::new();
-    let task = tokio::spawn(starmon::server::serve(
-        listener,
-        starmon::server::app(api, auth),
-        limits,
-        cancel.clone(),
-    ));
+        .start()
+        .await;
     Server {
-        addr,
-        base: format!("http://{addr}"),
-        cluster: c.id,
-        cancel,
-        task,
-        _dir: dir,
+        addr: app.addr,
+        base: app.base.clone(),
+        cluster: app.cluster_id("prod"),
+        app,
     }
 }
 
@@ -157,7 +134,7 @@ async fn idle_and_half_sent_connections_are_closed_and_new_clients_are_served() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_does_not_wait_for_idle_connections() {
-    let s = serve(false, ServerConfig::default(), default_limits()).await;
+    let mut s = serve(false, ServerConfig::default(), default_limits()).await;
     let mut idle = Vec::new();
     for _ in 0..5 {
         idle.push(TcpStream::connect(s.addr).await.expect("connect"));
@@ -170,8 +147,9 @@ async fn stopping_does_not_wait_for_idle_connections() {
     let mut buf = [0u8; 256];
     let n = kept.read(&mut buf).await.expect("read");
     assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
-    s.cancel.cancel();
-    tokio::time::timeout(Duration::from_secs(5), s.task)
+    s.app.cancel.cancel();
+    let served = s.app.server.take().expect("served");
+    tokio::time::timeout(Duration::from_secs(5), served)
         .await
         .expect("the server stops within 5 s")
         .expect("no panic");
@@ -272,16 +250,20 @@ async fn password_guessing_is_slowed_per_user_and_per_address_for_a_while_only()
     assert!(!text.contains("wrong-guess-123") && !text.contains(PASSWORD));
 
     // Not locked out for good: once the window has passed, alice logs in.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let r = login(&http, &s.base, USER, PASSWORD).await;
-        if r.status() == StatusCode::OK {
-            break;
-        }
-        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert!(Instant::now() < deadline, "alice is still refused");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    poll_every(
+        Duration::from_millis(200),
+        Duration::from_secs(10),
+        "alice to be let in again",
+        async || {
+            let r = login(&http, &s.base, USER, PASSWORD).await;
+            if r.status() == StatusCode::OK {
+                return Ok(());
+            }
+            assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+            Err(format!("still {}", r.status()))
+        },
+    )
+    .await;
 }
 
 fn session_of(resp: &reqwest::Response) -> String {

@@ -19,6 +19,9 @@ use starmon::alerts::notify::{
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+mod common;
+use common::{poll_every, serve_router};
+
 /// What the receiver does with one request.
 #[derive(Clone)]
 enum Reply {
@@ -88,13 +91,7 @@ async fn receiver(script: Vec<Reply>, then: Reply) -> (Arc<Receiver>, String) {
     let app = Router::new()
         .route("/hook/{token}", post(hook))
         .with_state(r.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_router(app).await;
     (r, format!("http://{addr}"))
 }
 
@@ -208,15 +205,13 @@ async fn a_hanging_receiver_does_not_slow_send_nor_other_channels() {
     )];
     // A first delivery so the dead receiver is hanging while the timed sends happen.
     n.send(&dead_ch, alert(AlertStatus::Firing));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while dead.hits() == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the dead receiver was never called"
-        );
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    poll_every(
+        Duration::from_millis(5),
+        Duration::from_secs(5),
+        "the dead receiver to be called",
+        async || dead.hits() > 0,
+    )
+    .await;
     let both = [
         dead_ch[0].clone(),
         channel(2, ChannelKind::Webhook, format!("{live_base}/hook/t0ken")),
@@ -229,15 +224,16 @@ async fn a_hanging_receiver_does_not_slow_send_nor_other_channels() {
     }
     assert!(slowest < Duration::from_millis(5), "send took {slowest:?}");
     // The live channel gets all 20 while the dead one is still timing out its queue.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while live.accepted().len() < 20 {
-        assert!(
-            Instant::now() < deadline,
-            "live channel got {}",
-            live.accepted().len()
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    poll_every(
+        Duration::from_millis(10),
+        Duration::from_secs(10),
+        "the live channel to get all 20",
+        async || match live.accepted().len() {
+            20.. => Ok(()),
+            got => Err(format!("live channel got {got}")),
+        },
+    )
+    .await;
     assert!(
         n.stats().pending > 0,
         "the dead channel's queue should still be working"

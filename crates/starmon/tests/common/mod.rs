@@ -199,6 +199,7 @@ pub struct TestAppBuilder {
     limits: Option<Limits>,
     database: Option<PathBuf>,
     seed: Vec<Seed>,
+    registered: Vec<(usize, String)>,
 }
 
 /// starmon served on `127.0.0.1:0` over a SQLite file, with or without the collector, and the
@@ -237,6 +238,7 @@ impl TestApp {
             limits: None,
             database: None,
             seed: Vec::new(),
+            registered: Vec::new(),
         }
     }
 }
@@ -318,6 +320,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Emulated cluster `i` written into the store as `name` (through fe0) before anything runs,
+    /// as `starmon cluster add` before `serve` does: the collector's first pass already has it.
+    pub fn registered(mut self, i: usize, name: &str) -> Self {
+        self.registered.push((i, name.to_string()));
+        self
+    }
+
     pub async fn start(self) -> TestApp {
         let sim = if self.clusters.is_empty() {
             None
@@ -332,6 +341,12 @@ impl TestAppBuilder {
         let sqlite = Arc::new(SqliteStore::open(&config.database).expect("open"));
         for seed in self.seed {
             seed(&sqlite);
+        }
+        for (i, name) in &self.registered {
+            let sim = sim.as_ref().expect("registered clusters need clusters()");
+            sqlite
+                .add_cluster(&new_cluster(&sim.clusters[*i], 0, name))
+                .expect("cluster registered");
         }
         // As `starmon serve` builds and serves it (`startup::serve`).
         let auth = starmon::auth::AuthState::with_login_limits(
@@ -431,6 +446,15 @@ impl TestApp {
             .text()
             .await
             .expect("text")
+    }
+
+    /// The store's id of the cluster registered as `name`.
+    pub fn cluster_id(&self, name: &str) -> i64 {
+        self.store
+            .cluster_by_name(name)
+            .expect("store answers")
+            .expect("cluster registered")
+            .id
     }
 
     /// Registers emulated cluster `i` as `name` over the API; its id.
