@@ -1,10 +1,7 @@
 //! Alerts over the API: what is firing, the history, acknowledgements, rules (built-in settings
 //! and user rules), silences and notification channels (whose URLs and secrets are write-only).
 
-use std::collections::HashMap;
-
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -12,8 +9,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::clusters::{body, check_text, patch_body};
-use super::{blocking, now_ms, parse_time, range, ApiError, ApiResult, Ctx};
+use super::request::{
+    blocking, check_text, id_of, now_ms, parse_time, range, ApiJson, ApiPatch, ApiQuery, ApiResult,
+    NoQuery,
+};
+use super::{ApiError, Ctx};
 use crate::alerts::engine::{effective_rules, Rule};
 use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
 use crate::alerts::AlertError;
@@ -24,33 +24,31 @@ use crate::store::StoreError;
 /// The channel kinds a user may create.
 pub const CHANNEL_KINDS: &[&str] = &["webhook", "slack", "dingtalk", "feishu", "wecom", "email"];
 
-fn id_of(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::bad(format!("{what} id {raw:?} is not a number")))
-}
-
 fn who(identity: Option<Extension<Identity>>) -> String {
     identity
         .map(|Extension(i)| i.username)
         .unwrap_or_else(|| "anonymous".into())
 }
 
-fn cluster_param(q: &HashMap<String, String>) -> Result<Option<i64>, ApiError> {
-    q.get("cluster_id")
-        .map(|c| {
-            c.parse()
-                .map_err(|_| ApiError::bad(format!("cluster_id={c:?} is not a number")))
-        })
-        .transpose()
+fn cluster_param(c: Option<&str>) -> Result<Option<i64>, ApiError> {
+    c.map(|c| {
+        c.parse()
+            .map_err(|_| ApiError::bad(format!("cluster_id={c:?} is not a number")))
+    })
+    .transpose()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListParams {
+    cluster_id: Option<String>,
+    state: Option<String>,
 }
 
 /// `GET /api/v1/alerts?cluster_id=&state=pending|firing`: alerts pending or firing now.
-pub(super) async fn list(
-    State(ctx): State<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    let cluster = cluster_param(&q)?;
-    let state = match q.get("state").map(String::as_str) {
+pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParams>) -> ApiResult {
+    let cluster = cluster_param(q.cluster_id.as_deref())?;
+    let state = match q.state.as_deref() {
         None | Some("all") => None,
         Some(s @ ("pending" | "firing")) => Some(s.to_string()),
         Some(other) => {
@@ -101,23 +99,24 @@ pub(super) async fn list(
     Ok(Json(json!({ "alerts": items })))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HistoryParams {
+    cluster_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+}
+
 /// `GET /api/v1/alerts/history?cluster_id=&from=&to=&limit=`: transitions, newest first.
 pub(super) async fn history(
     State(ctx): State<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HistoryParams>,
 ) -> ApiResult {
-    let cluster = cluster_param(&q)?;
-    let mut q2 = q.clone();
-    if !q2.contains_key("from") {
-        // A day by default.
-        let to = match q.get("to") {
-            Some(t) => parse_time("to", t)?,
-            None => now_ms(),
-        };
-        q2.insert("from".into(), (to - 86_400_000).max(0).to_string());
-    }
-    let (from, to) = range(&q2)?;
-    let limit = match q.get("limit") {
+    let cluster = cluster_param(q.cluster_id.as_deref())?;
+    // A day by default.
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref(), 86_400_000)?;
+    let limit = match &q.limit {
         Some(l) => l
             .parse::<u32>()
             .ok()
@@ -134,6 +133,7 @@ pub(super) async fn history(
 pub(super) async fn ack(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
     identity: Option<Extension<Identity>>,
 ) -> ApiResult {
     let id = id_of(&id, "alert")?;
@@ -164,7 +164,7 @@ fn rule_json(r: &Rule) -> Value {
 
 /// `GET /api/v1/alert-rules`: every rule with its effective settings, and the metric names a
 /// user rule may use.
-pub(super) async fn rules(State(ctx): State<Ctx>) -> ApiResult {
+pub(super) async fn rules(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
     let store = ctx.store.clone();
     let config = ctx.alerts.clone();
     let all = blocking(move || effective_rules(&config, store.as_ref())).await?;
@@ -209,9 +209,9 @@ fn check_for(f: Option<u64>) -> Result<(), ApiError> {
 pub(super) async fn patch_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    b: Result<Json<Value>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiPatch(p): ApiPatch<RulePatch>,
 ) -> ApiResult {
-    let p: RulePatch = patch_body(b)?;
     check_threshold(p.threshold)?;
     check_for(p.for_secs)?;
     if let Some(n) = &p.name {
@@ -291,9 +291,9 @@ fn yes() -> bool {
 /// `POST /api/v1/alert-rules`: a threshold on a stored metric.
 pub(super) async fn create_rule(
     State(ctx): State<Ctx>,
-    b: Result<Json<NewRule>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiJson(n): ApiJson<NewRule>,
 ) -> Result<Response, ApiError> {
-    let n = body(b)?;
     check_text("name", &n.name)?;
     check_threshold(Some(n.threshold))?;
     check_for(Some(n.for_secs))?;
@@ -333,6 +333,7 @@ pub(super) async fn create_rule(
 pub(super) async fn delete_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     if rules::builtin(&id).is_some() {
         return Err(ApiError::bad(format!(
@@ -352,11 +353,17 @@ pub(super) async fn delete_rule(
 }
 
 /// `GET /api/v1/silences?all=true`: active and future silences (all, with `all=true`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SilencesParams {
+    all: Option<String>,
+}
+
 pub(super) async fn silences(
     State(ctx): State<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<SilencesParams>,
 ) -> ApiResult {
-    let all = match q.get("all").map(String::as_str) {
+    let all = match q.all.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
         Some(other) => {
@@ -400,10 +407,10 @@ fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
 /// `POST /api/v1/silences`: mutes notifications of matching alerts until `ends_at`.
 pub(super) async fn create_silence(
     State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
     identity: Option<Extension<Identity>>,
-    b: Result<Json<NewSilence>, JsonRejection>,
+    ApiJson(n): ApiJson<NewSilence>,
 ) -> Result<Response, ApiError> {
-    let n = body(b)?;
     check_text("comment", &n.comment)?;
     let now = now_ms();
     let starts_at = match &n.starts_at {
@@ -454,6 +461,7 @@ pub(super) async fn create_silence(
 pub(super) async fn delete_silence(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id = id_of(&id, "silence")?;
     let store = ctx.store.clone();
@@ -476,7 +484,7 @@ fn channel_json(c: &StoredChannel) -> Value {
 }
 
 /// `GET /api/v1/channels`.
-pub(super) async fn channels(State(ctx): State<Ctx>) -> ApiResult {
+pub(super) async fn channels(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
     let store = ctx.store.clone();
     let list = blocking(move || store.channels()).await?;
     Ok(Json(
@@ -536,9 +544,9 @@ fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
 /// `POST /api/v1/channels`.
 pub(super) async fn create_channel(
     State(ctx): State<Ctx>,
-    b: Result<Json<Value>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiPatch(n): ApiPatch<ChannelBody>,
 ) -> Result<Response, ApiError> {
-    let n: ChannelBody = patch_body(b)?;
     let c = StoredChannel {
         id: 0,
         name: n.name.ok_or_else(|| ApiError::bad("name is required"))?,
@@ -558,10 +566,7 @@ pub(super) async fn create_channel(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError {
-                status: StatusCode::CONFLICT,
-                message: m,
-            },
+            StoreError::Conflict(m) => ApiError::conflict(m),
             other => other.into(),
         })?;
     let mut shown = shown;
@@ -582,10 +587,10 @@ async fn channel_by_id(ctx: &Ctx, id: i64) -> Result<StoredChannel, ApiError> {
 pub(super) async fn update_channel(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    b: Result<Json<Value>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiPatch(p): ApiPatch<ChannelBody>,
 ) -> ApiResult {
     let id = id_of(&id, "channel")?;
-    let p: ChannelBody = patch_body(b)?;
     let mut c = channel_by_id(&ctx, id).await?;
     if let Some(n) = p.name {
         c.name = n;
@@ -616,10 +621,7 @@ pub(super) async fn update_channel(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError {
-                status: StatusCode::CONFLICT,
-                message: m,
-            },
+            StoreError::Conflict(m) => ApiError::conflict(m),
             other => other.into(),
         })?;
     Ok(Json(shown))
@@ -629,6 +631,7 @@ pub(super) async fn update_channel(
 pub(super) async fn delete_channel(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id = id_of(&id, "channel")?;
     let store = ctx.store.clone();
@@ -640,7 +643,11 @@ pub(super) async fn delete_channel(
 }
 
 /// `POST /api/v1/channels/{id}/test`: sends a test notification now and says how it went.
-pub(super) async fn test_channel(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn test_channel(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult {
     let id = id_of(&id, "channel")?;
     let c = channel_by_id(&ctx, id).await?;
     let result = ctx.alerting.test_channel(&c).await;

@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::{json, Map};
 
-use super::{blocking, cluster, now_ms, parse_time, ApiError, ApiResult, Ctx};
+use super::request::{blocking, cluster, now_ms, parse_time, ApiQuery, ApiResult};
+use super::{ApiError, Ctx};
 use crate::model::Snapshot;
 use crate::store::DailySnapshot;
 
@@ -155,12 +157,19 @@ fn day_figures(d: Option<&DailySnapshot>) -> Vec<(&'static str, Option<f64>)> {
 /// `GET /api/v1/clusters/{id}/kpis?window=300&at=`: the window ending at `at` (default now)
 /// against the window before it, a day before and a week before; and the last complete day
 /// against the day before it and the same day a week earlier.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct KpiParams {
+    window: Option<String>,
+    at: Option<String>,
+}
+
 pub(super) async fn kpis(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<KpiParams>,
 ) -> ApiResult {
-    let window_secs = match q.get("window") {
+    let window_secs = match &q.window {
         Some(w) => w
             .parse::<i64>()
             .ok()
@@ -172,7 +181,7 @@ pub(super) async fn kpis(
             })?,
         None => 300,
     };
-    let at = match q.get("at") {
+    let at = match &q.at {
         Some(t) => parse_time("at", t)?,
         None => now_ms(),
     };

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::numeric_names;
+use super::history::numeric_names;
 use crate::model::Snapshot;
 
 fn nullable(t: &str) -> Value {
