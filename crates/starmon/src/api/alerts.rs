@@ -8,6 +8,7 @@ use axum::{Extension, Json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::IntoParams;
 
 use super::request::{
     blocking, check_text, id_of, now_ms, parse_time, range, ApiJson, ApiPatch, ApiQuery, ApiResult,
@@ -38,11 +39,28 @@ fn cluster_param(c: Option<&str>) -> Result<Option<i64>, ApiError> {
     .transpose()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ListParams {
+pub(crate) struct ListParams {
+    #[serde(default)]
+    #[param(value_type = i64)]
     cluster_id: Option<String>,
+    #[serde(default)]
+    #[param(inline, value_type = StateFilter)]
     state: Option<String>,
+}
+
+/// Which alerts: pending, firing, or all (the default).
+// Only the document reads this enum: the handler reads `state` as text, to name a wrong one.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+enum StateFilter {
+    #[schema(rename = "pending")]
+    Pending,
+    #[schema(rename = "firing")]
+    Firing,
+    #[schema(rename = "all")]
+    All,
 }
 
 /// `GET /api/v1/alerts?cluster_id=&state=pending|firing`: alerts pending or firing now.
@@ -99,12 +117,22 @@ pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParam
     Ok(Json(json!({ "alerts": items })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub(super) struct HistoryParams {
+pub(crate) struct HistoryParams {
+    #[serde(default)]
+    #[param(value_type = i64)]
     cluster_id: Option<String>,
+    /// Start (default: a day before `to`)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
     from: Option<String>,
+    /// End (default: now)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
     to: Option<String>,
+    #[serde(default)]
+    #[param(value_type = u32, minimum = 1, maximum = 10000)]
     limit: Option<String>,
 }
 
@@ -353,9 +381,11 @@ pub(super) async fn delete_rule(
 }
 
 /// `GET /api/v1/silences?all=true`: active and future silences (all, with `all=true`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub(super) struct SilencesParams {
+pub(crate) struct SilencesParams {
+    #[serde(default)]
+    #[param(value_type = bool)]
     all: Option<String>,
 }
 

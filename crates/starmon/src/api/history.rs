@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::IntoParams;
 
 use super::request::{blocking, cluster, now_ms, range, ApiQuery, ApiResult, NoQuery};
 use super::{ApiError, Ctx};
@@ -67,14 +68,30 @@ struct HistoryQuery {
 }
 
 /// The query of a history request, as given (checked by [`history_query`], whose messages name
-/// the parameter and its value).
-#[derive(Debug, Deserialize)]
+/// the parameter and its value). The `value_type`s are what the document promises; `serde(default)`
+/// keeps the parameters optional there without making them nullable.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub(super) struct HistoryParams {
+pub(crate) struct HistoryParams {
+    /// Comma-separated metric names (the document lists them and adds the pattern).
+    #[serde(default)]
+    #[param(value_type = String)]
     names: Option<String>,
+    /// Start (unix ms or RFC 3339; default: an hour before `to`)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
     from: Option<String>,
+    /// End, exclusive (unix ms or RFC 3339; default: now)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
     to: Option<String>,
+    /// Bucket width in seconds (default: the range divided by `points`)
+    #[serde(default)]
+    #[param(value_type = u64, minimum = 1)]
     step: Option<String>,
+    /// The most points per series (default 1000)
+    #[serde(default)]
+    #[param(value_type = u64, minimum = 1, maximum = 10000)]
     points: Option<String>,
 }
 
@@ -280,9 +297,11 @@ pub(super) async fn node_metrics(
 }
 
 /// `GET /api/v1/clusters/{id}/daily?days=30`: the daily rollups of the last `days` local days.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub(super) struct DailyParams {
+pub(crate) struct DailyParams {
+    #[serde(default)]
+    #[param(value_type = u64, minimum = 1, maximum = 366, default = 30)]
     days: Option<String>,
 }
 
@@ -311,10 +330,16 @@ pub(super) async fn daily(
 }
 
 /// `from`/`to` of a request for stored rows.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RangeParams {
+pub(crate) struct RangeParams {
+    /// Start (default: an hour before `to`)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
     from: Option<String>,
+    /// End (default: now)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
     to: Option<String>,
 }
 
