@@ -8,11 +8,12 @@ use axum::{Extension, Json};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use utoipa::IntoParams;
+use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
+use utoipa::{IntoParams, ToSchema};
 
 use super::request::{
-    blocking, check_text, id_of, now_ms, parse_time, range, ApiJson, ApiPatch, ApiQuery, ApiResult,
-    NoQuery,
+    blocking, check_text, id_of, now_ms, parse_time, range, secret_schema, text_schema, ApiJson,
+    ApiPatch, ApiQuery, ApiResult, NoQuery,
 };
 use super::{ApiError, Ctx};
 use crate::alerts::engine::{effective_rules, Rule};
@@ -23,7 +24,9 @@ use crate::store::alerts::{RuleOverride, Silence, StoredChannel};
 use crate::store::StoreError;
 
 /// The channel kinds a user may create.
-pub const CHANNEL_KINDS: &[&str] = &["webhook", "slack", "dingtalk", "feishu", "wecom", "email"];
+pub const CHANNEL_KINDS: &[&str] = CHANNEL_KINDS_ARRAY;
+const CHANNEL_KINDS_ARRAY: &[&str; 6] =
+    &["webhook", "slack", "dingtalk", "feishu", "wecom", "email"];
 
 fn who(identity: Option<Extension<Identity>>) -> String {
     identity
@@ -205,14 +208,44 @@ pub(super) async fn rules(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiRe
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RulePatch {
+pub(crate) struct RulePatch {
+    #[serde(default)]
+    #[schema(value_type = bool)]
     enabled: Option<bool>,
+    #[serde(default)]
+    #[schema(value_type = f64)]
     threshold: Option<f64>,
+    #[serde(default)]
+    #[schema(value_type = u64, minimum = 0, maximum = 604800)]
     for_secs: Option<u64>,
+    #[serde(default)]
+    #[schema(schema_with = severity_schema)]
     severity: Option<Severity>,
+    #[serde(default)]
+    #[schema(schema_with = text_schema)]
     name: Option<String>,
+}
+
+/// The documented values of the model's enums (they live outside the API, without schemas).
+fn severity_schema() -> Object {
+    enum_schema(["info", "warning", "critical"])
+}
+
+fn scope_schema() -> Object {
+    enum_schema(["cluster", "node"])
+}
+
+fn op_schema() -> Object {
+    enum_schema([">", ">=", "<", "<="])
+}
+
+fn enum_schema<const N: usize>(values: [&str; N]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .enum_values(Some(values))
+        .build()
 }
 
 const MAX_FOR_SECS: u64 = 7 * 86_400;
@@ -296,17 +329,22 @@ pub(super) async fn patch_rule(
     Ok(Json(rule_json(&Rule::User(updated))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct NewRule {
+pub(crate) struct NewRule {
+    #[schema(schema_with = text_schema)]
     name: String,
     cluster_id: Option<i64>,
+    #[schema(schema_with = scope_schema)]
     scope: Scope,
     metric: String,
+    #[schema(schema_with = op_schema)]
     op: Op,
     threshold: f64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 604800)]
     for_secs: u64,
+    #[schema(schema_with = severity_schema)]
     severity: Severity,
     #[serde(default = "yes")]
     enabled: bool,
@@ -407,19 +445,28 @@ pub(super) async fn silences(
     Ok(Json(json!({ "silences": list })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct NewSilence {
+pub(crate) struct NewSilence {
     cluster_id: Option<i64>,
     rule_id: Option<String>,
     subject: Option<String>,
-    /// Unix ms or RFC 3339; default now.
+    // Unix ms or RFC 3339 (any JSON value here; the handler names a wrong one); default now.
+    #[schema(schema_with = any_schema)]
     starts_at: Option<Value>,
-    /// Unix ms or RFC 3339.
+    // Unix ms or RFC 3339.
+    #[schema(schema_with = any_schema)]
     ends_at: Option<Value>,
-    /// Instead of `ends_at`.
+    // Instead of `ends_at`.
+    #[serde(default)]
+    #[schema(value_type = u64, minimum = 1, maximum = 31622400)]
     duration_secs: Option<u64>,
+    #[schema(schema_with = text_schema)]
     comment: String,
+}
+
+fn any_schema() -> Object {
+    ObjectBuilder::new().schema_type(SchemaType::Value).build()
 }
 
 fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
@@ -522,18 +569,54 @@ pub(super) async fn channels(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> Ap
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ChannelBody {
+pub(crate) struct ChannelBody {
+    #[schema(schema_with = text_schema)]
     name: Option<String>,
+    #[schema(schema_with = kind_schema)]
     kind: Option<String>,
+    #[schema(schema_with = url_schema)]
     url: Option<String>,
     /// DingTalk / Feishu signing secret; "" removes it.
+    #[schema(schema_with = channel_secret_schema)]
     secret: Option<String>,
     /// E-mail settings (JSON object).
+    #[schema(schema_with = email_schema)]
     email: Option<Value>,
+    #[schema(schema_with = severity_schema)]
     min_severity: Option<Severity>,
+    #[serde(default)]
+    #[schema(value_type = bool)]
     enabled: Option<bool>,
+}
+
+fn described(mut o: Object, text: &str) -> Object {
+    o.description = Some(text.to_string());
+    o
+}
+
+fn kind_schema() -> Object {
+    enum_schema(*CHANNEL_KINDS_ARRAY)
+}
+
+fn url_schema() -> Object {
+    described(secret_schema(), "http(s) webhook URL (a secret)")
+}
+
+fn channel_secret_schema() -> Object {
+    described(
+        secret_schema(),
+        "DingTalk/Feishu signing secret; empty removes it",
+    )
+}
+
+fn email_schema() -> Object {
+    let o = ObjectBuilder::new()
+        .schema_type(SchemaType::Object)
+        .write_only(Some(true))
+        .build();
+    described(o, "SMTP settings for kind email")
 }
 
 /// Every `AlertError` a handler sees is about the channel in the request: a 400 with its text.

@@ -8,26 +8,36 @@ use axum::Json;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::request::{
-    blocking, check_port, check_text, cluster, ApiJson, ApiPatch, ApiQuery, ApiResult, NoQuery,
+    blocking, check_port, check_text, cluster, port_schema, secret_schema, text_schema, ApiJson,
+    ApiPatch, ApiQuery, ApiResult, NoQuery,
 };
 use super::{ApiError, Ctx};
 use crate::collector::{check_connection, Target};
 use crate::model::{ClusterUpdate, NewCluster};
 use crate::store::StoreError;
 
-#[derive(Debug, Deserialize)]
+/// A cluster to register (or to test before registering).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct NewClusterBody {
+pub(crate) struct NewClusterBody {
+    #[schema(schema_with = text_schema)]
     name: String,
+    #[schema(schema_with = text_schema)]
     fe_host: String,
+    #[schema(schema_with = port_schema)]
     fe_query_port: u16,
+    #[schema(schema_with = port_schema)]
     fe_http_port: u16,
+    #[schema(schema_with = text_schema)]
     user: String,
+    #[schema(schema_with = secret_schema)]
     password: String,
-    /// Log in before registering (default true); a cluster that does not answer is refused.
+    /// Log in before registering; a cluster that does not answer is refused with 422
     #[serde(default = "yes")]
+    #[schema(default = true)]
     test: bool,
 }
 
@@ -119,14 +129,21 @@ pub(super) async fn one(
     Ok(Json(json!(c)))
 }
 
-#[derive(Debug, Deserialize)]
+/// The fields to change; a field left out keeps its value (`null` is refused).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ClusterUpdateBody {
+pub(crate) struct ClusterUpdateBody {
+    #[schema(schema_with = text_schema)]
     name: Option<String>,
+    #[schema(schema_with = text_schema)]
     fe_host: Option<String>,
+    #[schema(schema_with = port_schema)]
     fe_query_port: Option<u16>,
+    #[schema(schema_with = port_schema)]
     fe_http_port: Option<u16>,
+    #[schema(schema_with = text_schema)]
     user: Option<String>,
+    #[schema(schema_with = secret_schema)]
     password: Option<String>,
 }
 

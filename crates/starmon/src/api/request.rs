@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 
 use super::{ApiError, Ctx};
 use crate::model::ClusterRecord;
@@ -103,6 +104,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiPatch<T> {
 
 /// The longest cluster name, host, user, rule or channel name accepted.
 const MAX_TEXT: usize = 255;
+
+/// What [`check_text`] accepts, for the document (`schema_with` of body fields).
+pub(crate) fn text_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_TEXT))
+        .pattern(Some(r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"))
+        .build()
+}
+
+/// What [`check_port`] accepts, for the document.
+pub(crate) fn port_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Integer)
+        .minimum(Some(1.0))
+        .maximum(Some(65535.0))
+        .build()
+}
+
+/// A secret the client sends and never gets back.
+pub(crate) fn secret_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .write_only(Some(true))
+        .build()
+}
 
 /// A name-like text: not blank, at most [`MAX_TEXT`] bytes, no control characters.
 pub(crate) fn check_text(name: &str, v: &str) -> Result<(), ApiError> {
