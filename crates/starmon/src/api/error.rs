@@ -9,9 +9,17 @@ use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::store::StoreError;
+
+/// The body of every 4xx and 5xx answer (the document's `Error` schema is generated from it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What was wrong, naming the parameter or field at fault; "internal error" for a 5xx.
+    pub error: String,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -85,7 +93,10 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = (self.status, Json(json!({"error": self.message}))).into_response();
+        let body = ErrorBody {
+            error: self.message,
+        };
+        let mut resp = (self.status, Json(body)).into_response();
         // RFC 9110 §11.6.1: a 401 says which scheme would be accepted.
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()

@@ -26,7 +26,7 @@ use crate::config::CollectorConfig;
 use crate::starrocks::client::Http;
 use crate::store::Store;
 use crate::telemetry::Telemetry;
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 pub(crate) use history::node_metric_names;
 pub use history::{MAX_NAMES, MAX_POINTS};
 pub use live::{LiveService, OVERVIEW_TTL};

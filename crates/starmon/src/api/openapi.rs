@@ -620,7 +620,7 @@ fn unprotected_document() -> Value {
                 "session": {"type": "apiKey", "in": "cookie", "name": "starmon_session"},
             },
             "schemas": {
-                "Error": object(json!({"error": {"type": "string"}})),
+                "Error": body_schema::<super::ErrorBody>(),
                 "SourceError": object(json!({"source": {"type": "string"}, "error": {"type": "string"}})),
                 "Cluster": cluster,
                 "NewCluster": new_cluster,
@@ -701,7 +701,11 @@ mod tests {
                 if let Some(r) = schema["$ref"].as_str() {
                     schema = &schemas[r.trim_start_matches("#/components/schemas/")];
                 }
-                assert_eq!(schema["additionalProperties"], json!(false), "{method} {path}");
+                assert_eq!(
+                    schema["additionalProperties"],
+                    json!(false),
+                    "{method} {path}"
+                );
             }
         }
     }
