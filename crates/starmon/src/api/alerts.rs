@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 use utoipa::{IntoParams, ToSchema};
@@ -550,23 +550,55 @@ pub(super) async fn delete_silence(
 }
 
 /// A channel as shown: the URL with its tokens masked (an e-mail channel's server and first
-/// recipient), whether a secret is set.
-fn channel_json(c: &StoredChannel) -> Value {
-    json!({
-        "id": c.id, "name": c.name, "kind": c.kind,
-        "url": crate::alerts::shown_target(c),
-        "has_secret": c.secret.is_some(),
-        "min_severity": c.min_severity, "enabled": c.enabled, "created_at": c.created_at,
-    })
+/// recipient), whether a secret is set; never the secret or the full URL.
+#[derive(Debug, Serialize, ToSchema)]
+// Serialized only; the attribute makes the document say no other field is ever sent.
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelView {
+    id: i64,
+    name: String,
+    #[schema(schema_with = kind_schema)]
+    kind: String,
+    /// With its tokens masked
+    url: String,
+    has_secret: bool,
+    #[schema(schema_with = severity_schema)]
+    min_severity: Severity,
+    enabled: bool,
+    created_at: i64,
+}
+
+impl ChannelView {
+    fn of(c: &StoredChannel) -> ChannelView {
+        ChannelView {
+            id: c.id,
+            name: c.name.clone(),
+            kind: c.kind.clone(),
+            url: crate::alerts::shown_target(c),
+            has_secret: c.secret.is_some(),
+            min_severity: c.min_severity,
+            enabled: c.enabled,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ChannelList {
+    #[schema(inline)]
+    channels: Vec<ChannelView>,
 }
 
 /// `GET /api/v1/channels`.
-pub(super) async fn channels(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
+pub(super) async fn channels(
+    State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<ChannelList>, ApiError> {
     let store = ctx.store.clone();
     let list = blocking(move || store.channels()).await?;
-    Ok(Json(
-        json!({ "channels": list.iter().map(channel_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(ChannelList {
+        channels: list.iter().map(ChannelView::of).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -674,7 +706,7 @@ pub(super) async fn create_channel(
     check_channel(&c)?;
     ctx.alerting.check_target(&c).await?;
     let store = ctx.store.clone();
-    let shown = channel_json(&c);
+    let mut shown = ChannelView::of(&c);
     let id = tokio::task::spawn_blocking(move || store.add_channel(&c))
         .await
         .map_err(ApiError::internal)?
@@ -682,8 +714,7 @@ pub(super) async fn create_channel(
             StoreError::Conflict(m) => ApiError::conflict(m),
             other => other.into(),
         })?;
-    let mut shown = shown;
-    shown["id"] = json!(id);
+    shown.id = id;
     Ok((StatusCode::CREATED, Json(shown)).into_response())
 }
 
@@ -702,7 +733,7 @@ pub(super) async fn update_channel(
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
     ApiPatch(p): ApiPatch<ChannelBody>,
-) -> ApiResult {
+) -> Result<Json<ChannelView>, ApiError> {
     let id = id_of(&id, "channel")?;
     let mut c = channel_by_id(&ctx, id).await?;
     if let Some(n) = p.name {
@@ -728,7 +759,7 @@ pub(super) async fn update_channel(
     }
     check_channel(&c)?;
     ctx.alerting.check_target(&c).await?;
-    let shown = channel_json(&c);
+    let shown = ChannelView::of(&c);
     let store = ctx.store.clone();
     tokio::task::spawn_blocking(move || store.update_channel(&c))
         .await
@@ -760,12 +791,21 @@ pub(super) async fn test_channel(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<TestResult>, ApiError> {
     let id = id_of(&id, "channel")?;
     let c = channel_by_id(&ctx, id).await?;
     let result = ctx.alerting.test_channel(&c).await;
-    Ok(Json(json!({
-        "ok": result.is_ok(),
-        "error": result.err().map(|e| e.to_string()),
-    })))
+    Ok(Json(TestResult {
+        ok: result.is_ok(),
+        error: result.err().map(|e| e.to_string()),
+    }))
+}
+
+/// How a test notification went.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct TestResult {
+    ok: bool,
+    /// Why it failed; null when it was delivered.
+    #[schema(required = true)]
+    error: Option<String>,
 }

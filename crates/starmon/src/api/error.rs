@@ -14,7 +14,8 @@ use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
-/// The body of every 4xx and 5xx answer (the document's `Error` schema is generated from it).
+/// The body of every 4xx and 5xx answer.
+// The document's `Error` schema is generated from it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// What was wrong, naming the parameter or field at fault; "internal error" for a 5xx.
