@@ -5,6 +5,7 @@
 //! Every user input error is a 4xx naming the parameter; an unknown cluster is a 404.
 
 mod alerts;
+mod channels;
 mod clusters;
 mod computed;
 mod error;
@@ -117,13 +118,13 @@ pub fn router(state: ApiState) -> Router {
         )
         .route(
             "/api/v1/channels",
-            get(alerts::channels).post(alerts::create_channel),
+            get(channels::channels).post(channels::create_channel),
         )
         .route(
             "/api/v1/channels/{id}",
-            axum::routing::patch(alerts::update_channel).delete(alerts::delete_channel),
+            axum::routing::patch(channels::update_channel).delete(channels::delete_channel),
         )
-        .route("/api/v1/channels/{id}/test", post(alerts::test_channel))
+        .route("/api/v1/channels/{id}/test", post(channels::test_channel))
         .route(
             "/api/v1/clusters/{id}",
             get(clusters::one)

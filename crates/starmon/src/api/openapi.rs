@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::computed::KpiParams;
 use super::history::{numeric_names, DailyParams, HistoryParams, RangeParams};
-use super::{alerts, clusters};
+use super::{alerts, channels, clusters};
 use crate::model::Snapshot;
 
 fn nullable(t: &str) -> Value {
@@ -324,13 +324,13 @@ fn silence_schema() -> Value {
 }
 
 fn channel_schema() -> Value {
-    schema_of::<alerts::ChannelView>()
+    schema_of::<channels::ChannelView>()
 }
 
 /// A channel's body: the same struct for both, but creating one needs a name and a kind (the
 /// handler says so by name when either is missing).
 fn channel_body(create: bool) -> Value {
-    let mut b = schema_of::<alerts::ChannelBody>();
+    let mut b = schema_of::<channels::ChannelBody>();
     if create {
         b["required"] = json!(["name", "kind"]);
     }
@@ -381,7 +381,7 @@ fn alert_paths(bad: &Value) -> Value {
                 "responses": {"204": {"description": "Deleted"}, "400": bad.clone(), "404": error("No such silence")}}},
             "/api/v1/channels": {
                 "get": {"summary": "Notification channels (URLs with their tokens masked)",
-                    "responses": {"200": json_response("Channels", schema_of::<alerts::ChannelList>())}},
+                    "responses": {"200": json_response("Channels", schema_of::<channels::ChannelList>())}},
                 "post": {"summary": "Add a notification channel",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": channel_body(true)}}},
                     "responses": {"201": json_response("Created", channel_schema()), "400": bad.clone(), "409": error("The name is taken")}},
@@ -397,7 +397,7 @@ fn alert_paths(bad: &Value) -> Value {
             },
             "/api/v1/channels/{id}/test": {"post": {"summary": "Send a test notification now",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}}],
-                "responses": {"200": json_response("Result", schema_of::<alerts::TestResult>()),
+                "responses": {"200": json_response("Result", schema_of::<channels::TestResult>()),
                               "400": bad.clone(), "404": error("No such channel")}}}
     })
 }

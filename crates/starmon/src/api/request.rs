@@ -124,6 +124,19 @@ pub(crate) fn port_schema() -> Object {
         .build()
 }
 
+/// The documented values of the model's severity (model types carry no schema).
+pub(crate) fn severity_schema() -> Object {
+    enum_schema(["info", "warning", "critical"])
+}
+
+/// A string that is one of `values`.
+pub(crate) fn enum_schema<const N: usize>(values: [&str; N]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .enum_values(Some(values))
+        .build()
+}
+
 /// A secret the client sends and never gets back.
 pub(crate) fn secret_schema() -> Object {
     ObjectBuilder::new()
