@@ -25,9 +25,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, Request, State};
-use axum::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -41,6 +41,7 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
+use crate::api::ApiError;
 use crate::config::{AuthConfig, ServerConfig};
 use crate::login_throttle::LoginThrottle;
 use crate::secretbox::{random_bytes, SecretError};
@@ -183,17 +184,17 @@ impl AuthState {
     async fn store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn AuthStore) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, AuthApiError> {
+    ) -> Result<T, ApiError> {
         let store = self.inner.store.clone();
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
-            .map_err(AuthApiError::internal)?
-            .map_err(AuthApiError::internal)
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
     }
 
     /// The caller named by a bearer secret or, without an Authorization header, the session
     /// cookie. A bearer secret that is wrong does not fall back to the cookie.
-    async fn identify(&self, headers: &HeaderMap) -> Result<Option<Identity>, AuthApiError> {
+    async fn identify(&self, headers: &HeaderMap) -> Result<Option<Identity>, ApiError> {
         let secret = match bearer(headers) {
             Some(b) => b,
             None => match CookieJar::from_headers(headers).get(SESSION_COOKIE) {
@@ -254,70 +255,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
 // ---------------------------------------------------------------------------------------------
 
-/// The JSON error body of the auth routes and the middleware, the same shape as the API's.
-#[derive(Debug)]
-struct AuthApiError {
-    status: StatusCode,
-    message: String,
-    /// Sent as `Retry-After` (whole seconds, rounded up).
-    retry_after: Option<Duration>,
-}
-
-impl AuthApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> AuthApiError {
-        AuthApiError {
-            status,
-            message: message.into(),
-            retry_after: None,
-        }
-    }
-    fn too_many_failures(wait: Duration) -> AuthApiError {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        AuthApiError {
-            retry_after: Some(Duration::from_secs(secs.max(1))),
-            ..AuthApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "too many failed logins for this user name or from this address; \
-                     try again in {} s",
-                    secs.max(1)
-                ),
-            )
-        }
-    }
-    fn unauthorized(message: &str) -> AuthApiError {
-        AuthApiError::new(StatusCode::UNAUTHORIZED, message)
-    }
-    fn internal(e: impl std::fmt::Display) -> AuthApiError {
-        tracing::error!(error = %e, "authentication request failed");
-        AuthApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-    }
-}
-
-impl From<JsonRejection> for AuthApiError {
-    fn from(r: JsonRejection) -> AuthApiError {
-        // 400 whatever the fault, as everywhere else in the API.
-        AuthApiError::new(StatusCode::BAD_REQUEST, format!("body: {}", r.body_text()))
-    }
-}
-
-impl IntoResponse for AuthApiError {
-    fn into_response(self) -> Response {
-        let mut resp = (self.status, Json(json!({"error": self.message}))).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if let Some(wait) = self.retry_after {
-            resp.headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(wait.as_secs()));
-        }
-        resp
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-
 /// Requests that need no credentials: the health check, the login itself, and the dashboard's
 /// static pages and assets, which hold no data (the data comes from the API behind them).
 fn is_public(method: &Method, path: &str) -> bool {
@@ -345,7 +282,7 @@ async fn require_auth(State(state): State<AuthState>, mut req: Request, next: Ne
             req.extensions_mut().insert(identity);
             next.run(req).await
         }
-        Ok(None) => AuthApiError::unauthorized("authentication required").into_response(),
+        Ok(None) => ApiError::unauthorized("authentication required").into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -362,6 +299,7 @@ pub fn routes(state: AuthState) -> Router {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Login {
     username: String,
     password: String,
@@ -372,7 +310,7 @@ async fn login(
     ClientAddr(client): ClientAddr,
     jar: CookieJar,
     body: Result<Json<Login>, JsonRejection>,
-) -> Result<Response, AuthApiError> {
+) -> Result<Response, ApiError> {
     let Json(Login { username, password }) = body?;
     let password = SecretString::from(password);
     let ip = client.map(|a| a.ip());
@@ -383,12 +321,12 @@ async fn login(
             .verify_slots
             .acquire()
             .await
-            .map_err(AuthApiError::internal)?;
+            .map_err(ApiError::internal)?;
         // Checked holding a slot, so that guesses sent at once cannot all pass before the
         // first failure is counted; a refused guess costs no hashing.
         if let Err(wait) = throttle.check(&username, ip) {
             tracing::debug!(username, client = ?ip, "login refused: too many failures");
-            return Err(AuthApiError::too_many_failures(wait));
+            return Err(ApiError::too_many_failures(wait));
         }
         let user = username.clone();
         state
@@ -404,10 +342,10 @@ async fn login(
         throttle.failed(&username, ip);
         let client = ip.map_or_else(|| "unknown".to_string(), |a| a.to_string());
         tracing::warn!(username, client = %client, "failed login");
-        return Err(AuthApiError::unauthorized("invalid username or password"));
+        return Err(ApiError::unauthorized("invalid username or password"));
     }
     throttle.succeeded(&username);
-    let (secret, d) = new_secret(SESSION_PREFIX).map_err(AuthApiError::internal)?;
+    let (secret, d) = new_secret(SESSION_PREFIX).map_err(ApiError::internal)?;
     let now = now_ms();
     let lifetime = state.inner.session_lifetime;
     let expires_at = now.saturating_add(i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX));
@@ -434,7 +372,7 @@ async fn logout(
     State(state): State<AuthState>,
     Caller(caller): Caller,
     jar: CookieJar,
-) -> Result<Response, AuthApiError> {
+) -> Result<Response, ApiError> {
     if let Some(Identity {
         via: Via::Session(d),
         ..
@@ -458,13 +396,13 @@ async fn me(State(state): State<AuthState>, Caller(caller): Caller) -> Json<serd
 }
 
 /// The user of a login session; tokens cannot manage tokens.
-fn session_user(caller: Option<Identity>) -> Result<String, AuthApiError> {
+fn session_user(caller: Option<Identity>) -> Result<String, ApiError> {
     match caller {
         Some(Identity {
             username,
             via: Via::Session(_),
         }) => Ok(username),
-        _ => Err(AuthApiError::new(
+        _ => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "managing API tokens needs a login session (POST /api/v1/auth/login)",
         )),
@@ -474,13 +412,14 @@ fn session_user(caller: Option<Identity>) -> Result<String, AuthApiError> {
 async fn list_tokens(
     State(state): State<AuthState>,
     Caller(caller): Caller,
-) -> Result<Json<serde_json::Value>, AuthApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let user = session_user(caller)?;
     let tokens = state.store(move |s| s.list_tokens(Some(&user))).await?;
     Ok(Json(json!({"tokens": tokens})))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NewToken {
     name: String,
 }
@@ -489,12 +428,12 @@ async fn create_token(
     State(state): State<AuthState>,
     Caller(caller): Caller,
     body: Result<Json<NewToken>, JsonRejection>,
-) -> Result<Response, AuthApiError> {
+) -> Result<Response, ApiError> {
     let user = session_user(caller)?;
     let Json(NewToken { name }) = body?;
     check_name("token name", &name)
-        .map_err(|e| AuthApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let (token, d) = new_api_token().map_err(AuthApiError::internal)?;
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let (token, d) = new_api_token().map_err(ApiError::internal)?;
     let now = now_ms();
     let record = state
         .store(move |s| s.add_token(&name, &user, &d, now))
@@ -521,10 +460,10 @@ async fn revoke_token(
     State(state): State<AuthState>,
     Caller(caller): Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode, AuthApiError> {
+) -> Result<StatusCode, ApiError> {
     let user = session_user(caller)?;
     let id: i64 = id.parse().map_err(|_| {
-        AuthApiError::new(
+        ApiError::new(
             StatusCode::BAD_REQUEST,
             format!("token id {id:?} is not a number"),
         )
@@ -536,7 +475,7 @@ async fn revoke_token(
     {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(AuthApiError::new(
+        Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("no live token with id {id} of yours"),
         ))
@@ -546,6 +485,7 @@ async fn revoke_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn pw(s: &str) -> SecretString {
         SecretString::from(s.to_string())

@@ -1,33 +1,25 @@
 //! Alerts over the API: what is firing, the history, acknowledgements, rules (built-in settings
-//! and user rules), silences and notification channels (whose URLs and secrets are write-only).
+//! and user rules) and silences. Notification channels are in `channels`.
 
-use std::collections::HashMap;
-
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
+use utoipa::{IntoParams, ToSchema};
 
-use super::clusters::{body, check_text, patch_body};
-use super::{blocking, now_ms, parse_time, range, ApiError, ApiResult, Ctx};
+use super::request::{
+    blocking, check_text, enum_schema, id_of, now_ms, parse_time, range, severity_schema,
+    text_schema, ApiJson, ApiPatch, ApiQuery, ApiResult, NoQuery,
+};
+use super::{ApiError, Ctx};
 use crate::alerts::engine::{effective_rules, Rule};
 use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
-use crate::alerts::AlertError;
 use crate::auth::Identity;
-use crate::store::alerts::{RuleOverride, Silence, StoredChannel};
+use crate::store::alerts::{RuleOverride, Silence};
 use crate::store::StoreError;
-
-/// The channel kinds a user may create.
-pub const CHANNEL_KINDS: &[&str] = &["webhook", "slack", "dingtalk", "feishu", "wecom", "email"];
-
-fn id_of(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::bad(format!("{what} id {raw:?} is not a number")))
-}
 
 fn who(identity: Option<Extension<Identity>>) -> String {
     identity
@@ -35,22 +27,42 @@ fn who(identity: Option<Extension<Identity>>) -> String {
         .unwrap_or_else(|| "anonymous".into())
 }
 
-fn cluster_param(q: &HashMap<String, String>) -> Result<Option<i64>, ApiError> {
-    q.get("cluster_id")
-        .map(|c| {
-            c.parse()
-                .map_err(|_| ApiError::bad(format!("cluster_id={c:?} is not a number")))
-        })
-        .transpose()
+fn cluster_param(c: Option<&str>) -> Result<Option<i64>, ApiError> {
+    c.map(|c| {
+        c.parse()
+            .map_err(|_| ApiError::bad(format!("cluster_id={c:?} is not a number")))
+    })
+    .transpose()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    #[serde(default)]
+    #[param(value_type = i64)]
+    cluster_id: Option<String>,
+    #[serde(default)]
+    #[param(inline, value_type = StateFilter)]
+    state: Option<String>,
+}
+
+/// Which alerts: pending, firing, or all (the default).
+// Only the document reads this enum: the handler reads `state` as text, to name a wrong one.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+enum StateFilter {
+    #[schema(rename = "pending")]
+    Pending,
+    #[schema(rename = "firing")]
+    Firing,
+    #[schema(rename = "all")]
+    All,
 }
 
 /// `GET /api/v1/alerts?cluster_id=&state=pending|firing`: alerts pending or firing now.
-pub(super) async fn list(
-    State(ctx): State<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    let cluster = cluster_param(&q)?;
-    let state = match q.get("state").map(String::as_str) {
+pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParams>) -> ApiResult {
+    let cluster = cluster_param(q.cluster_id.as_deref())?;
+    let state = match q.state.as_deref() {
         None | Some("all") => None,
         Some(s @ ("pending" | "firing")) => Some(s.to_string()),
         Some(other) => {
@@ -101,23 +113,34 @@ pub(super) async fn list(
     Ok(Json(json!({ "alerts": items })))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HistoryParams {
+    #[serde(default)]
+    #[param(value_type = i64)]
+    cluster_id: Option<String>,
+    /// Start (default: a day before `to`)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
+    from: Option<String>,
+    /// End (default: now)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
+    to: Option<String>,
+    #[serde(default)]
+    #[param(value_type = u32, minimum = 1, maximum = 10000)]
+    limit: Option<String>,
+}
+
 /// `GET /api/v1/alerts/history?cluster_id=&from=&to=&limit=`: transitions, newest first.
 pub(super) async fn history(
     State(ctx): State<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<HistoryParams>,
 ) -> ApiResult {
-    let cluster = cluster_param(&q)?;
-    let mut q2 = q.clone();
-    if !q2.contains_key("from") {
-        // A day by default.
-        let to = match q.get("to") {
-            Some(t) => parse_time("to", t)?,
-            None => now_ms(),
-        };
-        q2.insert("from".into(), (to - 86_400_000).max(0).to_string());
-    }
-    let (from, to) = range(&q2)?;
-    let limit = match q.get("limit") {
+    let cluster = cluster_param(q.cluster_id.as_deref())?;
+    // A day by default.
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref(), 86_400_000)?;
+    let limit = match &q.limit {
         Some(l) => l
             .parse::<u32>()
             .ok()
@@ -134,6 +157,7 @@ pub(super) async fn history(
 pub(super) async fn ack(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
     identity: Option<Extension<Identity>>,
 ) -> ApiResult {
     let id = id_of(&id, "alert")?;
@@ -164,7 +188,7 @@ fn rule_json(r: &Rule) -> Value {
 
 /// `GET /api/v1/alert-rules`: every rule with its effective settings, and the metric names a
 /// user rule may use.
-pub(super) async fn rules(State(ctx): State<Ctx>) -> ApiResult {
+pub(super) async fn rules(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
     let store = ctx.store.clone();
     let config = ctx.alerts.clone();
     let all = blocking(move || effective_rules(&config, store.as_ref())).await?;
@@ -177,14 +201,32 @@ pub(super) async fn rules(State(ctx): State<Ctx>) -> ApiResult {
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RulePatch {
+pub(crate) struct RulePatch {
+    #[serde(default)]
+    #[schema(value_type = bool)]
     enabled: Option<bool>,
+    #[serde(default)]
+    #[schema(value_type = f64)]
     threshold: Option<f64>,
+    #[serde(default)]
+    #[schema(value_type = u64, minimum = 0, maximum = 604800)]
     for_secs: Option<u64>,
+    #[serde(default)]
+    #[schema(schema_with = severity_schema)]
     severity: Option<Severity>,
+    #[serde(default)]
+    #[schema(schema_with = text_schema)]
     name: Option<String>,
+}
+
+fn scope_schema() -> Object {
+    enum_schema(["cluster", "node"])
+}
+
+fn op_schema() -> Object {
+    enum_schema([">", ">=", "<", "<="])
 }
 
 const MAX_FOR_SECS: u64 = 7 * 86_400;
@@ -209,9 +251,9 @@ fn check_for(f: Option<u64>) -> Result<(), ApiError> {
 pub(super) async fn patch_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    b: Result<Json<Value>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiPatch(p): ApiPatch<RulePatch>,
 ) -> ApiResult {
-    let p: RulePatch = patch_body(b)?;
     check_threshold(p.threshold)?;
     check_for(p.for_secs)?;
     if let Some(n) = &p.name {
@@ -268,17 +310,22 @@ pub(super) async fn patch_rule(
     Ok(Json(rule_json(&Rule::User(updated))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct NewRule {
+pub(crate) struct NewRule {
+    #[schema(schema_with = text_schema)]
     name: String,
     cluster_id: Option<i64>,
+    #[schema(schema_with = scope_schema)]
     scope: Scope,
     metric: String,
+    #[schema(schema_with = op_schema)]
     op: Op,
     threshold: f64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 604800)]
     for_secs: u64,
+    #[schema(schema_with = severity_schema)]
     severity: Severity,
     #[serde(default = "yes")]
     enabled: bool,
@@ -291,9 +338,9 @@ fn yes() -> bool {
 /// `POST /api/v1/alert-rules`: a threshold on a stored metric.
 pub(super) async fn create_rule(
     State(ctx): State<Ctx>,
-    b: Result<Json<NewRule>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiJson(n): ApiJson<NewRule>,
 ) -> Result<Response, ApiError> {
-    let n = body(b)?;
     check_text("name", &n.name)?;
     check_threshold(Some(n.threshold))?;
     check_for(Some(n.for_secs))?;
@@ -333,6 +380,7 @@ pub(super) async fn create_rule(
 pub(super) async fn delete_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     if rules::builtin(&id).is_some() {
         return Err(ApiError::bad(format!(
@@ -352,11 +400,19 @@ pub(super) async fn delete_rule(
 }
 
 /// `GET /api/v1/silences?all=true`: active and future silences (all, with `all=true`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SilencesParams {
+    #[serde(default)]
+    #[param(value_type = bool)]
+    all: Option<String>,
+}
+
 pub(super) async fn silences(
     State(ctx): State<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<SilencesParams>,
 ) -> ApiResult {
-    let all = match q.get("all").map(String::as_str) {
+    let all = match q.all.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
         Some(other) => {
@@ -370,19 +426,28 @@ pub(super) async fn silences(
     Ok(Json(json!({ "silences": list })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct NewSilence {
+pub(crate) struct NewSilence {
     cluster_id: Option<i64>,
     rule_id: Option<String>,
     subject: Option<String>,
-    /// Unix ms or RFC 3339; default now.
+    // Unix ms or RFC 3339 (any JSON value here; the handler names a wrong one); default now.
+    #[schema(schema_with = any_schema)]
     starts_at: Option<Value>,
-    /// Unix ms or RFC 3339.
+    // Unix ms or RFC 3339.
+    #[schema(schema_with = any_schema)]
     ends_at: Option<Value>,
-    /// Instead of `ends_at`.
+    // Instead of `ends_at`.
+    #[serde(default)]
+    #[schema(value_type = u64, minimum = 1, maximum = 31622400)]
     duration_secs: Option<u64>,
+    #[schema(schema_with = text_schema)]
     comment: String,
+}
+
+fn any_schema() -> Object {
+    ObjectBuilder::new().schema_type(SchemaType::Value).build()
 }
 
 fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
@@ -400,10 +465,10 @@ fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
 /// `POST /api/v1/silences`: mutes notifications of matching alerts until `ends_at`.
 pub(super) async fn create_silence(
     State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
     identity: Option<Extension<Identity>>,
-    b: Result<Json<NewSilence>, JsonRejection>,
+    ApiJson(n): ApiJson<NewSilence>,
 ) -> Result<Response, ApiError> {
-    let n = body(b)?;
     check_text("comment", &n.comment)?;
     let now = now_ms();
     let starts_at = match &n.starts_at {
@@ -454,6 +519,7 @@ pub(super) async fn create_silence(
 pub(super) async fn delete_silence(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id = id_of(&id, "silence")?;
     let store = ctx.store.clone();
@@ -462,190 +528,4 @@ pub(super) async fn delete_silence(
     } else {
         Err(ApiError::not_found(format!("no silence with id {id}")))
     }
-}
-
-/// A channel as shown: the URL with its tokens masked (an e-mail channel's server and first
-/// recipient), whether a secret is set.
-fn channel_json(c: &StoredChannel) -> Value {
-    json!({
-        "id": c.id, "name": c.name, "kind": c.kind,
-        "url": crate::alerts::shown_target(c),
-        "has_secret": c.secret.is_some(),
-        "min_severity": c.min_severity, "enabled": c.enabled, "created_at": c.created_at,
-    })
-}
-
-/// `GET /api/v1/channels`.
-pub(super) async fn channels(State(ctx): State<Ctx>) -> ApiResult {
-    let store = ctx.store.clone();
-    let list = blocking(move || store.channels()).await?;
-    Ok(Json(
-        json!({ "channels": list.iter().map(channel_json).collect::<Vec<_>>() }),
-    ))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ChannelBody {
-    name: Option<String>,
-    kind: Option<String>,
-    url: Option<String>,
-    /// DingTalk / Feishu signing secret; "" removes it.
-    secret: Option<String>,
-    /// E-mail settings (JSON object).
-    email: Option<Value>,
-    min_severity: Option<Severity>,
-    enabled: Option<bool>,
-}
-
-/// Every `AlertError` a handler sees is about the channel in the request: a 400 with its text.
-impl From<AlertError> for ApiError {
-    fn from(e: AlertError) -> ApiError {
-        ApiError::bad(e.to_string())
-    }
-}
-
-fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
-    check_text("name", &c.name)?;
-    if !CHANNEL_KINDS.contains(&c.kind.as_str()) {
-        return Err(ApiError::bad(format!(
-            "kind {:?} must be one of {}",
-            c.kind,
-            CHANNEL_KINDS.join(", ")
-        )));
-    }
-    if c.kind == "email" {
-        let Some(settings) = &c.settings else {
-            return Err(ApiError::bad(
-                "email: the SMTP settings are required for kind email",
-            ));
-        };
-        crate::alerts::email_settings(settings.expose_secret())?;
-    } else {
-        let url = c.url.expose_secret();
-        let ok = reqwest::Url::parse(url)
-            .ok()
-            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if !ok {
-            return Err(ApiError::bad("url must be an http(s) URL"));
-        }
-    }
-    Ok(())
-}
-
-/// `POST /api/v1/channels`.
-pub(super) async fn create_channel(
-    State(ctx): State<Ctx>,
-    b: Result<Json<Value>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let n: ChannelBody = patch_body(b)?;
-    let c = StoredChannel {
-        id: 0,
-        name: n.name.ok_or_else(|| ApiError::bad("name is required"))?,
-        kind: n.kind.ok_or_else(|| ApiError::bad("kind is required"))?,
-        url: SecretString::from(n.url.unwrap_or_default()),
-        secret: n.secret.filter(|s| !s.is_empty()).map(SecretString::from),
-        settings: n.email.map(|e| SecretString::from(e.to_string())),
-        min_severity: n.min_severity.unwrap_or(Severity::Warning),
-        enabled: n.enabled.unwrap_or(true),
-        created_at: now_ms(),
-    };
-    check_channel(&c)?;
-    ctx.alerting.check_target(&c).await?;
-    let store = ctx.store.clone();
-    let shown = channel_json(&c);
-    let id = tokio::task::spawn_blocking(move || store.add_channel(&c))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError {
-                status: StatusCode::CONFLICT,
-                message: m,
-            },
-            other => other.into(),
-        })?;
-    let mut shown = shown;
-    shown["id"] = json!(id);
-    Ok((StatusCode::CREATED, Json(shown)).into_response())
-}
-
-async fn channel_by_id(ctx: &Ctx, id: i64) -> Result<StoredChannel, ApiError> {
-    let store = ctx.store.clone();
-    blocking(move || store.channels())
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("no channel with id {id}")))
-}
-
-/// `PATCH /api/v1/channels/{id}`: the fields given.
-pub(super) async fn update_channel(
-    State(ctx): State<Ctx>,
-    Path(id): Path<String>,
-    b: Result<Json<Value>, JsonRejection>,
-) -> ApiResult {
-    let id = id_of(&id, "channel")?;
-    let p: ChannelBody = patch_body(b)?;
-    let mut c = channel_by_id(&ctx, id).await?;
-    if let Some(n) = p.name {
-        c.name = n;
-    }
-    if let Some(k) = p.kind {
-        c.kind = k;
-    }
-    if let Some(u) = p.url {
-        c.url = SecretString::from(u);
-    }
-    if let Some(s) = p.secret {
-        c.secret = (!s.is_empty()).then(|| SecretString::from(s));
-    }
-    if let Some(e) = p.email {
-        c.settings = Some(SecretString::from(e.to_string()));
-    }
-    if let Some(m) = p.min_severity {
-        c.min_severity = m;
-    }
-    if let Some(e) = p.enabled {
-        c.enabled = e;
-    }
-    check_channel(&c)?;
-    ctx.alerting.check_target(&c).await?;
-    let shown = channel_json(&c);
-    let store = ctx.store.clone();
-    tokio::task::spawn_blocking(move || store.update_channel(&c))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError {
-                status: StatusCode::CONFLICT,
-                message: m,
-            },
-            other => other.into(),
-        })?;
-    Ok(Json(shown))
-}
-
-/// `DELETE /api/v1/channels/{id}`.
-pub(super) async fn delete_channel(
-    State(ctx): State<Ctx>,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    let id = id_of(&id, "channel")?;
-    let store = ctx.store.clone();
-    if blocking(move || store.delete_channel(id)).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found(format!("no channel with id {id}")))
-    }
-}
-
-/// `POST /api/v1/channels/{id}/test`: sends a test notification now and says how it went.
-pub(super) async fn test_channel(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
-    let id = id_of(&id, "channel")?;
-    let c = channel_by_id(&ctx, id).await?;
-    let result = ctx.alerting.test_channel(&c).await;
-    Ok(Json(json!({
-        "ok": result.is_ok(),
-        "error": result.err().map(|e| e.to_string()),
-    })))
 }

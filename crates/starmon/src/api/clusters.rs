@@ -1,90 +1,44 @@
 //! Clusters over the API: register, read, edit, remove, and test a connection. The password is
 //! write-only: accepted on create and edit, never in a response.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use utoipa::ToSchema;
 
-use super::{blocking, cluster, ApiError, ApiResult, Ctx};
+use super::request::{
+    blocking, check_port, check_text, cluster, port_schema, secret_schema, text_schema, ApiJson,
+    ApiPatch, ApiQuery, ApiResult, NoQuery,
+};
+use super::{ApiError, Ctx};
 use crate::collector::{check_connection, Target};
 use crate::model::{ClusterUpdate, NewCluster};
 use crate::store::StoreError;
 
-/// The longest cluster name, host or user accepted.
-const MAX_TEXT: usize = 255;
-
-/// A JSON body, or a 400 that says what is wrong with it (axum's own rejection is plain text).
-pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    b.map(|Json(v)| v).map_err(|e| match e {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::bad("the body must be JSON with Content-Type: application/json")
-        }
-        other => ApiError::bad(format!("body: {}", other.body_text())),
-    })
-}
-
-/// The body of a PATCH: fields left out keep their value, and `null` is refused rather than
-/// taken to mean the same (the documents say these fields are not nullable).
-pub(super) fn patch_body<T: serde::de::DeserializeOwned>(
-    b: Result<Json<Value>, JsonRejection>,
-) -> Result<T, ApiError> {
-    let raw = body(b)?;
-    if let Some((k, _)) = raw
-        .as_object()
-        .and_then(|m| m.iter().find(|(_, v)| v.is_null()))
-    {
-        return Err(ApiError::bad(format!(
-            "{k} is null; leave it out to keep the stored value"
-        )));
-    }
-    // With the path of the field at fault, as axum's own JSON extractor reports it.
-    serde_path_to_error::deserialize(raw).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::bad(format!("body: {path}: {}", e.into_inner()))
-    })
-}
-
-#[derive(Debug, Deserialize)]
+/// A cluster to register (or to test before registering).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct NewClusterBody {
+pub(crate) struct NewClusterBody {
+    #[schema(schema_with = text_schema)]
     name: String,
+    #[schema(schema_with = text_schema)]
     fe_host: String,
+    #[schema(schema_with = port_schema)]
     fe_query_port: u16,
+    #[schema(schema_with = port_schema)]
     fe_http_port: u16,
+    #[schema(schema_with = text_schema)]
     user: String,
+    #[schema(schema_with = secret_schema)]
     password: String,
-    /// Log in before registering (default true); a cluster that does not answer is refused.
+    /// Log in before registering; a cluster that does not answer is refused with 422
     #[serde(default = "yes")]
+    #[schema(default = true)]
     test: bool,
-}
-
-pub(super) fn check_text(name: &str, v: &str) -> Result<(), ApiError> {
-    if v.trim().is_empty() {
-        return Err(ApiError::bad(format!("{name} cannot be empty")));
-    }
-    if v.len() > MAX_TEXT {
-        return Err(ApiError::bad(format!(
-            "{name} is longer than {MAX_TEXT} bytes"
-        )));
-    }
-    if v.chars().any(char::is_control) {
-        return Err(ApiError::bad(format!(
-            "{name} cannot contain control characters"
-        )));
-    }
-    Ok(())
-}
-
-pub(super) fn check_port(name: &str, p: u16) -> Result<(), ApiError> {
-    if p == 0 {
-        return Err(ApiError::bad(format!("{name} must be between 1 and 65535")));
-    }
-    Ok(())
 }
 
 fn yes() -> bool {
@@ -127,19 +81,20 @@ fn target(c: &NewCluster) -> Target {
 /// 201 with the record, 409 for a taken name, 422 when the cluster does not answer.
 pub(super) async fn create(
     State(ctx): State<Ctx>,
-    b: Result<Json<NewClusterBody>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiJson(b): ApiJson<NewClusterBody>,
 ) -> Result<Response, ApiError> {
-    let (new, test) = body(b)?.validate()?;
+    let (new, test) = b.validate()?;
     if test {
         let check = check_connection(target(&new), ctx.collector.clone()).await;
         if let Some(e) = check.login_error {
-            return Err(ApiError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                message: format!(
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
                     "cannot log in to {}:{} as {}: {e} (send \"test\": false to register anyway)",
                     new.fe_host, new.fe_query_port, new.user
                 ),
-            });
+            ));
         }
     }
     let store = ctx.store.clone();
@@ -148,30 +103,47 @@ pub(super) async fn create(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError {
-                status: StatusCode::CONFLICT,
-                message: format!("a cluster named {name:?} is already registered"),
-            },
+            StoreError::Conflict(_) => {
+                ApiError::conflict(format!("a cluster named {name:?} is already registered"))
+            }
             other => ApiError::from(other),
         })?;
     ctx.changes.cluster_changed(record.id);
     Ok((StatusCode::CREATED, Json(json!(record))).into_response())
 }
 
+/// `GET /api/v1/clusters`: the registered clusters.
+pub(super) async fn list(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
+    let store = ctx.store.clone();
+    let all = blocking(move || store.list_clusters()).await?;
+    Ok(Json(json!({"clusters": all})))
+}
+
 /// `GET /api/v1/clusters/{id}`.
-pub(super) async fn one(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn one(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult {
     let c = cluster(&ctx, &id).await?;
     Ok(Json(json!(c)))
 }
 
-#[derive(Debug, Deserialize)]
+/// The fields to change; a field left out keeps its value (`null` is refused).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ClusterUpdateBody {
+pub(crate) struct ClusterUpdateBody {
+    #[schema(schema_with = text_schema)]
     name: Option<String>,
+    #[schema(schema_with = text_schema)]
     fe_host: Option<String>,
+    #[schema(schema_with = port_schema)]
     fe_query_port: Option<u16>,
+    #[schema(schema_with = port_schema)]
     fe_http_port: Option<u16>,
+    #[schema(schema_with = text_schema)]
     user: Option<String>,
+    #[schema(schema_with = secret_schema)]
     password: Option<String>,
 }
 
@@ -212,10 +184,10 @@ impl ClusterUpdateBody {
 pub(super) async fn update(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    b: Result<Json<Value>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiPatch(update): ApiPatch<ClusterUpdateBody>,
 ) -> ApiResult {
     let c = cluster(&ctx, &id).await?;
-    let update: ClusterUpdateBody = patch_body(b)?;
     let update = update.validate()?;
     let store = ctx.store.clone();
     let cid = c.id;
@@ -224,13 +196,10 @@ pub(super) async fn update(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError {
-                status: StatusCode::CONFLICT,
-                message: format!(
-                    "a cluster named {:?} is already registered",
-                    name.unwrap_or_default()
-                ),
-            },
+            StoreError::Conflict(_) => ApiError::conflict(format!(
+                "a cluster named {:?} is already registered",
+                name.unwrap_or_default()
+            )),
             other => ApiError::from(other),
         })?
         .ok_or_else(|| ApiError::not_found(format!("no cluster with id {cid}")))?;
@@ -243,6 +212,7 @@ pub(super) async fn update(
 pub(super) async fn remove(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
@@ -260,15 +230,20 @@ pub(super) async fn remove(
 /// `POST /api/v1/clusters/test`: tests a cluster that is not registered (same body as create).
 pub(super) async fn test_new(
     State(ctx): State<Ctx>,
-    b: Result<Json<NewClusterBody>, JsonRejection>,
+    _: ApiQuery<NoQuery>,
+    ApiJson(b): ApiJson<NewClusterBody>,
 ) -> ApiResult {
-    let (new, _) = body(b)?.validate()?;
+    let (new, _) = b.validate()?;
     let check = check_connection(target(&new), ctx.collector.clone()).await;
     Ok(Json(json!(check)))
 }
 
 /// `POST /api/v1/clusters/{id}/test`: tests a registered cluster with its stored password.
-pub(super) async fn test_registered(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn test_registered(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let cid = c.id;
@@ -276,7 +251,7 @@ pub(super) async fn test_registered(State(ctx): State<Ctx>, Path(id): Path<Strin
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no password stored for cluster {cid}")))?;
     let check = check_connection(Target::from_record(&c, password), ctx.collector.clone()).await;
-    let mut v: Value = json!(check);
+    let mut v = json!(check);
     v["cluster_id"] = json!(c.id);
     Ok(Json(v))
 }

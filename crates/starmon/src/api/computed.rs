@@ -6,11 +6,14 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::{json, Map};
+use utoipa::IntoParams;
 
-use super::{blocking, cluster, now_ms, parse_time, ApiError, ApiResult, Ctx};
+use super::request::{blocking, cluster, now_ms, parse_time, ApiQuery, ApiResult};
+use super::{ApiError, Ctx};
 use crate::model::Snapshot;
 use crate::store::DailySnapshot;
 
@@ -155,12 +158,24 @@ fn day_figures(d: Option<&DailySnapshot>) -> Vec<(&'static str, Option<f64>)> {
 /// `GET /api/v1/clusters/{id}/kpis?window=300&at=`: the window ending at `at` (default now)
 /// against the window before it, a day before and a week before; and the last complete day
 /// against the day before it and the same day a week earlier.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KpiParams {
+    #[serde(default)]
+    #[param(value_type = u64, minimum = 30, maximum = 86400, default = 300)]
+    window: Option<String>,
+    /// End of the window (default: now)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
+    at: Option<String>,
+}
+
 pub(super) async fn kpis(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<KpiParams>,
 ) -> ApiResult {
-    let window_secs = match q.get("window") {
+    let window_secs = match &q.window {
         Some(w) => w
             .parse::<i64>()
             .ok()
@@ -172,7 +187,7 @@ pub(super) async fn kpis(
             })?,
         None => 300,
     };
-    let at = match q.get("at") {
+    let at = match &q.at {
         Some(t) => parse_time("at", t)?,
         None => now_ms(),
     };

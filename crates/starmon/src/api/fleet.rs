@@ -9,7 +9,8 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{blocking, now_ms, ApiResult, Ctx};
+use super::request::{blocking, now_ms, ApiQuery, ApiResult, NoQuery};
+use super::Ctx;
 use crate::alerts::rules::Severity;
 use crate::model::{CollectionStatus, Outcome, Snapshot};
 
@@ -75,7 +76,7 @@ pub fn health(
 }
 
 /// `GET /api/v1/fleet`.
-pub(super) async fn fleet(State(ctx): State<Ctx>) -> ApiResult {
+pub(super) async fn fleet(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
     let store = ctx.store.clone();
     let alerting = ctx.alerting.clone();
     let interval_ms = (ctx.collector.interval_secs as i64).saturating_mul(1000);

@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{blocking, cluster, now_ms, ApiError, ApiResult, Ctx};
+use super::request::{blocking, cluster, now_ms, ApiQuery, ApiResult, NoQuery};
+use super::{ApiError, Ctx};
 use crate::collector::{ClusterCollector, Target};
 use crate::config::CollectorConfig;
 use crate::model::{ClusterRecord, Outcome};
@@ -231,6 +232,7 @@ async fn fetch(
 pub(super) async fn overview(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Response, ApiError> {
     let record = cluster(&ctx, &id).await?;
     let (body, age, hit) = ctx
@@ -250,7 +252,11 @@ pub(super) async fn overview(
 }
 
 /// `GET /api/v1/clusters/{id}/nodes`: every node of the latest collection that listed nodes.
-pub(super) async fn nodes(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult {
+pub(super) async fn nodes(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let latest = blocking(move || store.latest_nodes(c.id)).await?;

@@ -8,9 +8,10 @@ use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::api::{ApiError, ErrorBody};
 
 /// The dashboard is one script and one stylesheet from `/assets/`, talking to the API on the
 /// same origin, with no inline script or style (styles it sets go through the CSSOM, which CSP
@@ -41,7 +42,7 @@ pub fn apply(app: Router) -> Router {
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({"error": message.into()}))).into_response()
+    ApiError::new(status, message).into_response()
 }
 
 /// Gives every 4xx and 5xx a JSON body `{"error": …}`: axum's own answers (unknown route,
@@ -106,7 +107,8 @@ async fn json_errors(req: Request, next: Next) -> Response {
     } else {
         text
     };
-    let body = serde_json::to_vec(&json!({"error": message})).unwrap_or_default();
+    // The API's error body, keeping the headers axum set (Allow on a 405).
+    let body = serde_json::to_vec(&ErrorBody { error: message }).unwrap_or_default();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,

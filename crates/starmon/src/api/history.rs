@@ -1,0 +1,398 @@
+//! What was stored: the latest snapshot, downsampled metric history of the cluster and of one
+//! node (detail, then daily rollups beyond the detail retention), collection statuses, the daily
+//! rollups, and the capacity forecast.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::IntoParams;
+
+use super::request::{blocking, cluster, now_ms, range, ApiQuery, ApiResult, NoQuery};
+use super::{ApiError, Ctx};
+use crate::forecast::{self, FLOOD_STAGE, HIGH_WATERMARK};
+use crate::model::{NodeSample, Snapshot};
+use crate::store::{bucket_start, Agg, Buckets, DailySnapshot};
+
+/// The most points one history request may return.
+pub const MAX_POINTS: u64 = 10_000;
+const DEFAULT_POINTS: u64 = 1_000;
+/// The most entries `names=` may list (more than there are metrics): each costs the database
+/// three result columns, and a few hundred went past SQLite's column limit (a 500).
+pub const MAX_NAMES: usize = 100;
+/// The range when a request gives no `from`: an hour before `to`.
+const DEFAULT_SPAN_MS: i64 = 3_600_000;
+
+/// `GET /api/v1/clusters/{id}/latest`.
+pub(super) async fn latest(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult {
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let snap = blocking(move || store.latest_snapshot(c.id)).await?;
+    Ok(Json(json!({"cluster_id": c.id, "snapshot": snap})))
+}
+
+/// The fields of a stored row by name (the specification's column names).
+fn fields<T: serde::Serialize>(row: &T) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(row) {
+        Ok(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Names of the numeric fields of a row type, from its default value.
+pub(crate) fn numeric_names<T: serde::Serialize + Default>(skip: &[&str]) -> Vec<String> {
+    fields(&T::default())
+        .into_iter()
+        .filter(|(k, v)| !skip.contains(&k.as_str()) && (v.is_null() || v.is_number()))
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// The measured fields of a node sample (its identity — kind, liveness, role — is not a series).
+pub(crate) fn node_metric_names() -> Vec<String> {
+    numeric_names::<NodeSample>(&["kind", "alive", "role"])
+}
+
+/// What a history request asks for: which metrics, over which range, in buckets of `step_ms`.
+struct HistoryQuery {
+    names: Vec<String>,
+    from: i64,
+    to: i64,
+    step_ms: u64,
+}
+
+/// The query of a history request, as given (checked by [`history_query`], whose messages name
+/// the parameter and its value). The `value_type`s are what the document promises; `serde(default)`
+/// keeps the parameters optional there without making them nullable.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HistoryParams {
+    /// Comma-separated metric names (the document lists them and adds the pattern).
+    #[serde(default)]
+    #[param(value_type = String)]
+    names: Option<String>,
+    /// Start (unix ms or RFC 3339; default: an hour before `to`)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
+    from: Option<String>,
+    /// End, exclusive (unix ms or RFC 3339; default: now)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
+    to: Option<String>,
+    /// Bucket width in seconds (default: the range divided by `points`)
+    #[serde(default)]
+    #[param(value_type = u64, minimum = 1)]
+    step: Option<String>,
+    /// The most points per series (default 1000)
+    #[serde(default)]
+    #[param(value_type = u64, minimum = 1, maximum = 10000)]
+    points: Option<String>,
+}
+
+/// `names=a,b&from=&to=&step=&points=`: checks every parameter against `known` metrics and the
+/// point budget, naming the parameter at fault.
+fn history_query(q: &HistoryParams, known: &[String]) -> Result<HistoryQuery, ApiError> {
+    let names: Vec<String> = q
+        .names
+        .as_ref()
+        .ok_or_else(|| {
+            ApiError::bad(format!(
+                "names is required, a comma-separated list of: {}",
+                known.join(",")
+            ))
+        })?
+        .split(',')
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Err(ApiError::bad("names is empty"));
+    }
+    if names.len() > MAX_NAMES {
+        return Err(ApiError::bad(format!(
+            "names lists {} metrics, at most {MAX_NAMES} are allowed",
+            names.len()
+        )));
+    }
+    // A name listed twice is one series (the answer is keyed by name).
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| seen.insert(n.clone()))
+        .collect();
+    for n in &names {
+        if !known.contains(n) {
+            return Err(ApiError::bad(format!("names: unknown metric {n:?}")));
+        }
+    }
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref(), DEFAULT_SPAN_MS)?;
+    let points = match &q.points {
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|p| (1..=MAX_POINTS).contains(p))
+            .ok_or_else(|| {
+                ApiError::bad(format!("points={p:?} must be between 1 and {MAX_POINTS}"))
+            })?,
+        None => DEFAULT_POINTS,
+    };
+    let span = (to - from) as u64;
+    let step_ms = match &q.step {
+        Some(s) => {
+            let secs = s.parse::<u64>().ok().filter(|s| *s >= 1).ok_or_else(|| {
+                ApiError::bad(format!(
+                    "step={s:?} must be a whole number of seconds, at least 1"
+                ))
+            })?;
+            // A step wider than the range is one bucket (and keeps the arithmetic in range).
+            let step = secs.saturating_mul(1000).min(span.max(1000));
+            let buckets = span.div_ceil(step);
+            if buckets > points {
+                return Err(ApiError::bad(format!(
+                    "step={secs} gives {buckets} points, more than points={points}; use a larger step"
+                )));
+            }
+            step
+        }
+        None => span.div_ceil(points).max(1000),
+    };
+    Ok(HistoryQuery {
+        names,
+        from,
+        to,
+        step_ms,
+    })
+}
+
+/// Per metric, one point per bucket with the min, avg and max of the values known in it: the
+/// buckets the database computed, merged with single points (daily rollups) that fall in the same
+/// buckets.
+fn downsample(hq: &HistoryQuery, buckets: Buckets, points: Vec<(i64, Vec<Option<f64>>)>) -> Value {
+    let step = hq.step_ms as i64;
+    let mut merged: BTreeMap<i64, Vec<Option<Agg>>> = buckets.into_iter().collect();
+    for (t, values) in points {
+        let slot = merged
+            .entry(bucket_start(hq.from, step, t))
+            .or_insert_with(|| vec![None; hq.names.len()]);
+        for (agg, v) in slot.iter_mut().zip(values) {
+            let Some(v) = v else { continue };
+            Agg::fold(agg, v);
+        }
+    }
+    let series: serde_json::Map<String, Value> = hq
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let pts: Vec<Value> = merged
+                .iter()
+                .map(|(t, aggs)| match aggs.get(i).copied().flatten() {
+                    Some(a) => {
+                        json!({"t": t, "min": a.min, "avg": a.sum / a.count as f64, "max": a.max})
+                    }
+                    // Collected, but this metric was unknown then: a null point, not a made-up one.
+                    None => json!({"t": t, "min": null, "avg": null, "max": null}),
+                })
+                .collect();
+            (n.clone(), Value::Array(pts))
+        })
+        .collect();
+    json!({"from": hq.from, "to": hq.to, "step_seconds": hq.step_ms / 1000, "series": series})
+}
+
+/// The daily rollup figure that stands for a snapshot metric beyond the detail retention. Only
+/// figures of the same unit: a per-interval increase has no daily equivalent on the same scale.
+fn daily_equivalent(d: &DailySnapshot, name: &str) -> Option<f64> {
+    match name {
+        "qps" => d.avg_qps,
+        "query_latency_p95" => d.avg_p95_latency,
+        "disk_usage_pct" => d.avg_disk_usage_pct,
+        "cpu_usage_pct" => d.avg_cpu_usage_pct,
+        "max_disk_used_pct" => d.max_disk_used_pct,
+        "total_data_bytes" => d.total_data_bytes.map(|v| v as f64),
+        "total_tablet_count" => d.total_tablet_count.map(|v| v as f64),
+        "total_table_count" => d.total_table_count.map(|v| v as f64),
+        "total_database_count" => d.total_database_count.map(|v| v as f64),
+        _ => None,
+    }
+}
+
+/// `GET /api/v1/clusters/{id}/metrics?names=qps,query_latency_p99&from=&to=&step=&points=`.
+/// Where the range reaches back past the detail retention, the days before it are served from
+/// the daily rollups (one point per day at its local start, for the metrics that have one).
+pub(super) async fn metrics(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<HistoryParams>,
+) -> ApiResult {
+    let hq = history_query(&q, &numeric_names::<Snapshot>(&["collected_at"]))?;
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let (from, to, tz) = (hq.from, hq.to, ctx.tz);
+    let cutoff = now_ms() - ctx.detail_retention_ms;
+    let (names, step) = (hq.names.clone(), hq.step_ms as i64);
+    let (days, buckets, detail_from) = blocking(move || {
+        let mut days = Vec::new();
+        let mut detail_from = from;
+        if from < cutoff {
+            // Whole days from the rollups up to the first midnight after the cutoff (the day
+            // the cutoff falls in has lost part of its detail), the detail after it.
+            let boundary_date = crate::store::local_date(tz, cutoff)? + chrono::Days::new(1);
+            let boundary = crate::store::day_start_ms(tz, boundary_date)?;
+            detail_from = boundary.max(from);
+            let daily_until = boundary.min(to);
+            let first = crate::store::local_date(tz, from)?;
+            for d in store.daily(c.id, first, boundary_date)? {
+                let start = crate::store::day_start_ms(tz, d.date)?;
+                if start < daily_until {
+                    days.push((start.max(from), d));
+                }
+            }
+        }
+        let buckets = if detail_from < to {
+            store.snapshot_buckets(c.id, &names, detail_from, to, step)?
+        } else {
+            Vec::new()
+        };
+        Ok((days, buckets, detail_from))
+    })
+    .await?;
+    let daily_points = days
+        .iter()
+        .map(|(start, d)| {
+            let values = hq.names.iter().map(|n| daily_equivalent(d, n)).collect();
+            (*start, values)
+        })
+        .collect();
+    let mut body = downsample(&hq, buckets, daily_points);
+    body["cluster_id"] = json!(c.id);
+    body["detail_from"] = json!(detail_from);
+    Ok(Json(body))
+}
+
+/// `GET /api/v1/clusters/{id}/nodes/{node}/metrics?names=cpu_usage_pct,…`: one node's history
+/// (a BE/CN by its id, an FE by its name); empty series when it has no samples in the range.
+pub(super) async fn node_metrics(
+    State(ctx): State<Ctx>,
+    Path((id, node)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<HistoryParams>,
+) -> ApiResult {
+    let hq = history_query(&q, &node_metric_names())?;
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let (from, to, node_id) = (hq.from, hq.to, node.clone());
+    let (names, step) = (hq.names.clone(), hq.step_ms as i64);
+    let buckets =
+        blocking(move || store.node_buckets(c.id, &node_id, &names, from, to, step)).await?;
+    let mut body = downsample(&hq, buckets, Vec::new());
+    body["cluster_id"] = json!(c.id);
+    body["node_id"] = json!(node);
+    Ok(Json(body))
+}
+
+/// `GET /api/v1/clusters/{id}/daily?days=30`: the daily rollups of the last `days` local days.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DailyParams {
+    #[serde(default)]
+    #[param(value_type = u64, minimum = 1, maximum = 366, default = 30)]
+    days: Option<String>,
+}
+
+pub(super) async fn daily(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DailyParams>,
+) -> ApiResult {
+    let days = match &q.days {
+        Some(d) => d
+            .parse::<u64>()
+            .ok()
+            .filter(|d| (1..=366).contains(d))
+            .ok_or_else(|| ApiError::bad(format!("days={d:?} must be between 1 and 366")))?,
+        None => 30,
+    };
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let tz = ctx.tz;
+    let rows = blocking(move || {
+        let today = crate::store::local_date(tz, now_ms())?;
+        store.daily(c.id, today - chrono::Days::new(days), today)
+    })
+    .await?;
+    Ok(Json(json!({"cluster_id": c.id, "days": rows})))
+}
+
+/// `from`/`to` of a request for stored rows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RangeParams {
+    /// Start (default: an hour before `to`)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
+    from: Option<String>,
+    /// End (default: now)
+    #[serde(default)]
+    #[param(value_type = String, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))$", example = "1767225600000")]
+    to: Option<String>,
+}
+
+/// `GET /api/v1/clusters/{id}/status?from=&to=`: how each collection went.
+pub(super) async fn status(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<RangeParams>,
+) -> ApiResult {
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref(), DEFAULT_SPAN_MS)?;
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let rows = blocking(move || store.statuses(c.id, from, to)).await?;
+    Ok(Json(json!({"cluster_id": c.id, "statuses": rows})))
+}
+
+/// Per BE and data path, the dates the 90 % and 95 % limits are expected to be crossed
+/// (docs/design.md "Capacity forecast"), from the last 30 days of daily maxima.
+pub(super) async fn capacity(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult {
+    let c = cluster(&ctx, &id).await?;
+    let store = ctx.store.clone();
+    let tz = ctx.tz;
+    let rows = blocking(move || {
+        let today = crate::store::local_date(tz, now_ms())?;
+        store.node_disk_daily(c.id, today - chrono::Days::new(31), today)
+    })
+    .await?;
+    let paths: Vec<Value> = forecast::series_by_path(rows)
+        .into_iter()
+        .map(|((node, path), series)| {
+            json!({
+                "node_id": node,
+                "path": path,
+                "days": series.len(),
+                HIGH_WATERMARK.name: forecast::forecast(&series, HIGH_WATERMARK),
+                FLOOD_STAGE.name: forecast::forecast(&series, FLOOD_STAGE),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"cluster_id": c.id, "paths": paths})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_fits_in_one_request() {
+        assert!(numeric_names::<Snapshot>(&["collected_at"]).len() <= MAX_NAMES);
+        assert!(node_metric_names().len() <= MAX_NAMES);
+    }
+}
