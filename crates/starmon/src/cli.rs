@@ -9,11 +9,13 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "starmon", version, about, long_about = None)]
 pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Where the settings and the database are.
+/// Where the settings and the database are: accepted before the subcommand or after it.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// The SQLite database file (default: data/starmon.db, or `database` in the config file).
@@ -28,8 +30,6 @@ pub struct StoreArgs {
 pub enum Command {
     /// Collect every registered cluster until interrupted, and serve the HTTP API (/api/v1/…, /healthz).
     Serve {
-        #[command(flatten)]
-        store: StoreArgs,
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long)]
         listen: Option<String>,
@@ -74,8 +74,8 @@ pub enum Command {
     /// Print the default configuration file, with a comment for every setting.
     Config,
     /// Try starmon with nothing else installed: two emulated StarRocks clusters (one with a disk
-    /// filling fast and a flaky BE), collected every few seconds into a temporary database, and the
-    /// dashboard. Prints the dashboard's URL.
+    /// filling fast and a flaky BE), collected every few seconds into a temporary database (or
+    /// the file `--db` names, kept), and the dashboard. Prints the dashboard's URL.
     Demo {
         /// Address of the dashboard and API (loopback only).
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -83,9 +83,6 @@ pub enum Command {
         /// Seconds between two collections of a cluster.
         #[arg(long, default_value_t = 5)]
         interval: u64,
-        /// Keep the database in this file instead of a temporary folder.
-        #[arg(long)]
-        db: Option<PathBuf>,
     },
 }
 
@@ -94,10 +91,7 @@ pub enum KeyCommand {
     /// Replace a lost or wrong key with a new one: what the current key file still opens is
     /// kept; cluster passwords it cannot open are emptied (enter them again) and channels it
     /// cannot open are removed (create them again). The old key file is moved aside, not deleted.
-    Reset {
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    Reset,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,22 +99,17 @@ pub enum UserCommand {
     /// Add a user (the password is read from --password-env or standard input, at least 8
     /// characters).
     Add {
-        #[command(flatten)]
-        store: StoreArgs,
+        /// The login name.
         name: String,
         /// Read the password from this environment variable instead of standard input.
         #[arg(long)]
         password_env: Option<String>,
     },
     /// List the users.
-    List {
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    List,
     /// Remove a user with their sessions and API tokens.
     Remove {
-        #[command(flatten)]
-        store: StoreArgs,
+        /// The user's login name (see `user list`).
         name: String,
     },
 }
@@ -129,8 +118,6 @@ pub enum UserCommand {
 pub enum TokenCommand {
     /// Create an API token for a user and print it (the only time it is shown).
     Create {
-        #[command(flatten)]
-        store: StoreArgs,
         /// What the token is for, e.g. the script using it.
         #[arg(long)]
         name: String,
@@ -140,16 +127,13 @@ pub enum TokenCommand {
     },
     /// List the API tokens (never the tokens themselves).
     List {
-        #[command(flatten)]
-        store: StoreArgs,
         /// Only this user's tokens.
         #[arg(long)]
         user: Option<String>,
     },
     /// Revoke an API token by its id (see `token list`).
     Revoke {
-        #[command(flatten)]
-        store: StoreArgs,
+        /// The token's id (the first column of `token list`).
         id: i64,
     },
 }
@@ -176,8 +160,6 @@ pub struct Endpoint {
 pub enum ClusterCommand {
     /// Register a cluster (the password is read from --password-env or standard input).
     Add {
-        #[command(flatten)]
-        store: StoreArgs,
         /// A unique name for the cluster.
         #[arg(long)]
         name: String,
@@ -189,22 +171,18 @@ pub enum ClusterCommand {
     },
     /// List the registered clusters.
     List {
-        #[command(flatten)]
-        store: StoreArgs,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Remove a cluster and all its history.
     Remove {
-        #[command(flatten)]
-        store: StoreArgs,
+        /// The cluster's name (see `cluster list`).
         name: String,
     },
     /// Log in to a registered cluster, discover its nodes and reach every HTTP endpoint.
     Test {
-        #[command(flatten)]
-        store: StoreArgs,
+        /// The cluster's name (see `cluster list`).
         name: String,
     },
 }

@@ -6,48 +6,74 @@ mod commands;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, StoreArgs};
 
 fn main() {
     let cli = Cli::parse();
-    if let Err(e) = run(cli.command) {
+    if let Err(e) = run(cli.command, &cli.store) {
+        if closed_stdout(&e) {
+            // The reader of standard output has gone (`starmon cluster list | head`): what it
+            // wanted it has; nothing to report.
+            return;
+        }
         // One line a user can act on, whatever RUST_BACKTRACE says.
         eprintln!("error: {}", one_line(&e));
         std::process::exit(1);
     }
 }
 
-fn run(command: Command) -> anyhow::Result<()> {
+fn run(command: Command, store: &StoreArgs) -> anyhow::Result<()> {
     match command {
         Command::Serve {
-            store,
             listen,
             collect_interval,
-        } => commands::serve::run(&store, listen, collect_interval),
-        Command::Cluster { command } => commands::cluster::run(command),
+        } => commands::serve::run(store, listen, collect_interval),
+        Command::Cluster { command } => commands::cluster::run(command, store),
         Command::Collect {
             endpoint,
             samples,
             interval,
             json,
-        } => commands::collect::run(&endpoint, samples, interval, json),
-        Command::User { command } => commands::user::run(command),
-        Command::Token { command } => commands::token::run(command),
-        Command::Key { command } => commands::key::run(command),
-        Command::Config => {
-            commands::config::run();
-            Ok(())
+        } => {
+            refuse(store.db.is_some(), "collect", "--db")?;
+            refuse(store.config.is_some(), "collect", "--config")?;
+            commands::collect::run(&endpoint, samples, interval, json)
         }
-        Command::Demo {
-            listen,
-            interval,
-            db,
-        } => commands::demo::run(commands::demo::DemoArgs {
-            listen,
-            interval_secs: interval,
-            db,
-        }),
+        Command::User { command } => commands::user::run(command, store),
+        Command::Token { command } => commands::token::run(command, store),
+        Command::Key { command } => commands::key::run(command, store),
+        Command::Config => {
+            refuse(store.db.is_some(), "config", "--db")?;
+            refuse(store.config.is_some(), "config", "--config")?;
+            commands::config::run()
+        }
+        Command::Demo { listen, interval } => {
+            refuse(store.config.is_some(), "demo", "--config")?;
+            commands::demo::run(commands::demo::DemoArgs {
+                listen,
+                interval_secs: interval,
+                db: store.db.clone(),
+            })
+        }
     }
+}
+
+/// `--db` and `--config` are accepted anywhere on the line; a subcommand that has no use for
+/// one says so instead of ignoring it.
+fn refuse(given: bool, command: &str, flag: &str) -> anyhow::Result<()> {
+    if given {
+        anyhow::bail!("`starmon {command}` does not use {flag}");
+    }
+    Ok(())
+}
+
+/// Whether the command failed because standard output was closed under it.
+fn closed_stdout(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes joined by ": ", leaving out a cause whose text the line already

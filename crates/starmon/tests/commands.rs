@@ -146,6 +146,80 @@ async fn cluster_add_list_test_remove() {
     sim.shutdown();
 }
 
+/// What a shell user types: `--db` before the subcommand as well as after it, a listing piped
+/// into `head` that closes early, `--help` that says what each positional argument is, and a
+/// flag a subcommand has no use for refused by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_line_papercuts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("starmon.db");
+    let db = db.to_str().expect("utf8 path");
+    let pw = [("SR_PW", "secret")];
+    for (i, name) in ["alpha", "beta", "gamma"].iter().enumerate() {
+        let fe = format!("10.0.0.{}:9030", i + 1);
+        // --db and --config before the subcommand.
+        let out = run(
+            &[
+                "--db",
+                db,
+                "cluster",
+                "add",
+                "--name",
+                name,
+                "--fe",
+                &fe,
+                "--http-port",
+                "8030",
+                "--user",
+                "root",
+                "--password-env",
+                "SR_PW",
+                "--no-test",
+            ],
+            &pw,
+        )
+        .await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let before = run(&["--db", db, "cluster", "list", "--json"], &[]).await;
+    let after = run(&["cluster", "list", "--json", "--db", db], &[]).await;
+    assert!(before.status.success(), "{}", text(&before.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&before.stdout).expect("json list");
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+    assert_eq!(before.stdout, after.stdout);
+
+    // `starmon cluster list | head -0`: the reader is gone before starmon writes its first line.
+    let mut cmd = starmon(&["cluster", "list", "--db", db], &[]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("starmon starts");
+    drop(child.stdout.take());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "status {:?}: {stderr}", out.status);
+
+    for (args, says) in [
+        (vec!["cluster", "remove", "--help"], "The cluster's name"),
+        (vec!["cluster", "test", "--help"], "The cluster's name"),
+        (vec!["user", "add", "--help"], "The login name"),
+        (vec!["user", "remove", "--help"], "The user's login name"),
+        (vec!["token", "revoke", "--help"], "The token's id"),
+    ] {
+        let help = text(&run(&args, &[]).await.stdout);
+        assert!(help.contains(says), "{args:?}: {help}");
+    }
+
+    let refused = run(&["--db", db, "config"], &[]).await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("`starmon config` does not use --db"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collect_prints_json_snapshots_and_fails_clearly() {
     let sim = sim("3.4").await;

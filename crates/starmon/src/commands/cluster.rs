@@ -7,17 +7,16 @@ use starmon::model::NewCluster;
 use starmon::store::{Store, StoreError};
 
 use super::{load_config, open_store, read_password, runtime, target_from};
-use crate::cli::ClusterCommand;
+use crate::cli::{ClusterCommand, StoreArgs};
 
-pub fn run(command: ClusterCommand) -> anyhow::Result<()> {
+pub fn run(command: ClusterCommand, args: &StoreArgs) -> anyhow::Result<()> {
     match command {
         ClusterCommand::Add {
-            store,
             name,
             endpoint,
             no_test,
         } => {
-            let config = load_config(&store)?;
+            let config = load_config(args)?;
             if name.trim().is_empty() {
                 bail!("--name cannot be empty");
             }
@@ -31,7 +30,7 @@ pub fn run(command: ClusterCommand) -> anyhow::Result<()> {
                     v
                 });
                 match version {
-                    Ok(v) => println!("{name}: StarRocks {v} answers at {}", endpoint.fe),
+                    Ok(v) => outln!("{name}: StarRocks {v} answers at {}", endpoint.fe),
                     Err(e) => bail!(
                         "{name}: cannot log in to {} as {}: {e} (use --no-test to register anyway)",
                         endpoint.fe,
@@ -55,20 +54,20 @@ pub fn run(command: ClusterCommand) -> anyhow::Result<()> {
                     }
                     other => other.into(),
                 })?;
-            println!("registered cluster {} (id {})", record.name, record.id);
+            outln!("registered cluster {} (id {})", record.name, record.id);
             Ok(())
         }
-        ClusterCommand::List { store, json } => {
-            let config = load_config(&store)?;
+        ClusterCommand::List { json } => {
+            let config = load_config(args)?;
             let clusters = open_store(&config)?.list_clusters()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&clusters)?);
+                outln!("{}", serde_json::to_string_pretty(&clusters)?);
             } else if clusters.is_empty() {
-                println!("no clusters registered (starmon cluster add --help)");
+                outln!("no clusters registered (starmon cluster add --help)");
             } else {
-                println!("{:<4} {:<20} {:<28} {:<6} USER", "ID", "NAME", "FE", "HTTP");
+                outln!("{:<4} {:<20} {:<28} {:<6} USER", "ID", "NAME", "FE", "HTTP");
                 for c in clusters {
-                    println!(
+                    outln!(
                         "{:<4} {:<20} {:<28} {:<6} {}",
                         c.id,
                         c.name,
@@ -80,17 +79,17 @@ pub fn run(command: ClusterCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ClusterCommand::Remove { store, name } => {
-            let config = load_config(&store)?;
+        ClusterCommand::Remove { name } => {
+            let config = load_config(args)?;
             if open_store(&config)?.remove_cluster(&name)? {
-                println!("removed cluster {name} and its history");
+                outln!("removed cluster {name} and its history");
                 Ok(())
             } else {
                 bail!("no cluster named {name:?}")
             }
         }
-        ClusterCommand::Test { store, name } => {
-            let config = load_config(&store)?;
+        ClusterCommand::Test { name } => {
+            let config = load_config(args)?;
             let store = open_store(&config)?;
             let record = store
                 .cluster_by_name(&name)?
@@ -117,9 +116,11 @@ async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
             check.login_error.as_deref().unwrap_or("unknown error")
         );
     };
-    println!(
+    outln!(
         "ok    login {}:{} as {} — StarRocks {version}",
-        target.fe_host, target.fe_query_port, target.user
+        target.fe_host,
+        target.fe_query_port,
+        target.user
     );
     for n in &check.nodes {
         let kind = n.kind.map(|k| k.as_str()).unwrap_or("?");
@@ -128,7 +129,7 @@ async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
             Some(false) => "DEAD",
             None => "unknown",
         };
-        println!(
+        outln!(
             "{:<6}{kind} {} {} {state}",
             if n.ok { "ok" } else { "FAIL" },
             n.node_id,
@@ -136,7 +137,7 @@ async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
         );
     }
     for e in &check.errors {
-        println!("FAIL  {}: {}", e.source, e.error);
+        outln!("FAIL  {}: {}", e.source, e.error);
     }
     if !check.ok {
         bail!(
@@ -145,6 +146,6 @@ async fn test_cluster(target: Target, config: Config) -> anyhow::Result<()> {
             check.errors.len() + check.nodes.iter().filter(|n| !n.ok).count()
         );
     }
-    println!("all {} nodes and their endpoints answer", check.nodes.len());
+    outln!("all {} nodes and their endpoints answer", check.nodes.len());
     Ok(())
 }

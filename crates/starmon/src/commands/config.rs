@@ -1,5 +1,6 @@
 //! `starmon config`: the commented default configuration file.
 
-pub fn run() {
-    print!("{}", starmon::config::Config::default_toml());
+pub fn run() -> anyhow::Result<()> {
+    outln!("{}", starmon::config::Config::default_toml().trim_end());
+    Ok(())
 }

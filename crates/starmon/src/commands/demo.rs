@@ -119,15 +119,18 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let app = App::start(sqlite, Arc::new(config), CancellationToken::new())?;
 
-    println!("dashboard: http://{local}/");
+    outln!("dashboard: http://{local}/");
     for c in &sim.clusters {
-        println!(
+        outln!(
             "cluster {} (StarRocks {}) control: {}/clusters/{}",
-            c.spec.name, c.spec.version, sim.control_url, c.spec.name
+            c.spec.name,
+            c.spec.version,
+            sim.control_url,
+            c.spec.name
         );
     }
-    println!("database: {}", database.display());
-    println!("collecting every {interval} s; Ctrl-C stops everything");
+    outln!("database: {}", database.display());
+    outln!("collecting every {interval} s; Ctrl-C stops everything");
 
     app.spawn(flaky_be(logs, app.cancel.clone()));
     app.serve(listener);

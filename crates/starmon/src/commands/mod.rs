@@ -2,6 +2,14 @@
 //! `anyhow` error for `main`; what several of them need (configuration, database, secrets from
 //! standard input, the runtime, the shutdown signal) is here. Nothing here calls a subcommand.
 
+/// `println!` that returns the write error instead of panicking: when the reader of standard
+/// output has gone (`starmon cluster list | head`), the command stops and `main` exits quietly.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::commands::write_line(format_args!($($arg)*))?
+    };
+}
+
 pub mod cluster;
 pub mod collect;
 pub mod config;
@@ -11,7 +19,7 @@ pub mod serve;
 pub mod token;
 pub mod user;
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{bail, Context};
 use secrecy::SecretString;
@@ -20,6 +28,13 @@ use starmon::config::Config;
 use starmon::store::sqlite::SqliteStore;
 
 use crate::cli::{Endpoint, StoreArgs};
+
+/// One line on standard output (see `outln!`).
+fn write_line(line: std::fmt::Arguments) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(line)?;
+    out.write_all(b"\n")
+}
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -35,10 +50,18 @@ fn init_logging() {
                 .unwrap_or_else(|_| "starmon=info,warn".into()),
         )
         .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal: in a journal, a file or a pipe they are
-        // noise that breaks grep.
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(colour_wanted(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .try_init();
+}
+
+/// Colour codes only for a person at a terminal (in a journal, a file or a pipe they are noise
+/// that breaks grep), and never when `NO_COLOR` is set to anything but an empty string
+/// (no-color.org).
+fn colour_wanted(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// The settings (file, then environment), then `--db`.
@@ -140,4 +163,20 @@ async fn shutdown_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::colour_wanted;
+
+    #[test]
+    fn colour_only_at_a_terminal_and_not_with_no_color() {
+        assert!(colour_wanted(true, None));
+        assert!(!colour_wanted(false, None));
+        assert!(!colour_wanted(true, Some(OsStr::new("1"))));
+        // no-color.org: an empty NO_COLOR is as if unset.
+        assert!(colour_wanted(true, Some(OsStr::new(""))));
+    }
 }

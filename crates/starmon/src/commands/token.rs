@@ -6,12 +6,12 @@ use starmon::store::auth::AuthStore;
 use starmon::store::StoreError;
 
 use super::{load_config, open_store, time_text};
-use crate::cli::TokenCommand;
+use crate::cli::{StoreArgs, TokenCommand};
 
-pub fn run(command: TokenCommand) -> anyhow::Result<()> {
+pub fn run(command: TokenCommand, args: &StoreArgs) -> anyhow::Result<()> {
     match command {
-        TokenCommand::Create { store, name, user } => {
-            let config = load_config(&store)?;
+        TokenCommand::Create { name, user } => {
+            let config = load_config(args)?;
             auth::check_name("token name", &name)?;
             let (token, digest) = auth::new_api_token()?;
             let now = chrono::Utc::now().timestamp_millis();
@@ -25,22 +25,26 @@ pub fn run(command: TokenCommand) -> anyhow::Result<()> {
                 "created API token {} ({name}) for {user}; it is shown only now:",
                 record.id
             );
-            println!("{}", secrecy::ExposeSecret::expose_secret(&token));
+            outln!("{}", secrecy::ExposeSecret::expose_secret(&token));
             Ok(())
         }
-        TokenCommand::List { store, user } => {
-            let config = load_config(&store)?;
+        TokenCommand::List { user } => {
+            let config = load_config(args)?;
             let tokens = open_store(&config)?.list_tokens(user.as_deref())?;
             if tokens.is_empty() {
-                println!("no API tokens (starmon token create --help)");
+                outln!("no API tokens (starmon token create --help)");
                 return Ok(());
             }
-            println!(
+            outln!(
                 "{:<4} {:<20} {:<16} {:<26} {:<26} STATE",
-                "ID", "NAME", "USER", "CREATED", "LAST USED"
+                "ID",
+                "NAME",
+                "USER",
+                "CREATED",
+                "LAST USED"
             );
             for t in tokens {
-                println!(
+                outln!(
                     "{:<4} {:<20} {:<16} {:<26} {:<26} {}",
                     t.id,
                     t.name,
@@ -55,11 +59,11 @@ pub fn run(command: TokenCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        TokenCommand::Revoke { store, id } => {
-            let config = load_config(&store)?;
+        TokenCommand::Revoke { id } => {
+            let config = load_config(args)?;
             let now = chrono::Utc::now().timestamp_millis();
             if open_store(&config)?.revoke_token(id, None, now)? {
-                println!("revoked API token {id}");
+                outln!("revoked API token {id}");
                 Ok(())
             } else {
                 bail!("no active API token with id {id}")

@@ -6,16 +6,12 @@ use starmon::store::auth::AuthStore;
 use starmon::store::StoreError;
 
 use super::{load_config, open_store, read_secret, time_text};
-use crate::cli::UserCommand;
+use crate::cli::{StoreArgs, UserCommand};
 
-pub fn run(command: UserCommand) -> anyhow::Result<()> {
+pub fn run(command: UserCommand, args: &StoreArgs) -> anyhow::Result<()> {
     match command {
-        UserCommand::Add {
-            store,
-            name,
-            password_env,
-        } => {
-            let config = load_config(&store)?;
+        UserCommand::Add { name, password_env } => {
+            let config = load_config(args)?;
             auth::check_name("username", &name)?;
             let password = read_secret(
                 password_env.as_deref(),
@@ -30,30 +26,30 @@ pub fn run(command: UserCommand) -> anyhow::Result<()> {
                     StoreError::Conflict(_) => anyhow::anyhow!("a user named {name:?} exists"),
                     other => other.into(),
                 })?;
-            println!("added user {name}");
+            outln!("added user {name}");
             if !config.auth.enabled {
-                println!(
+                outln!(
                     "authentication is not enabled yet: set `[auth] enabled = true` in the \
                      configuration file (or STARMON_AUTH_ENABLED=true)"
                 );
             }
             Ok(())
         }
-        UserCommand::List { store } => {
-            let config = load_config(&store)?;
+        UserCommand::List => {
+            let config = load_config(args)?;
             let users = open_store(&config)?.list_users()?;
             if users.is_empty() {
-                println!("no users (starmon user add --help)");
+                outln!("no users (starmon user add --help)");
             }
             for u in users {
-                println!("{:<24} created {}", u.username, time_text(u.created_at));
+                outln!("{:<24} created {}", u.username, time_text(u.created_at));
             }
             Ok(())
         }
-        UserCommand::Remove { store, name } => {
-            let config = load_config(&store)?;
+        UserCommand::Remove { name } => {
+            let config = load_config(args)?;
             if open_store(&config)?.remove_user(&name)? {
-                println!("removed user {name} with their sessions and API tokens");
+                outln!("removed user {name} with their sessions and API tokens");
                 Ok(())
             } else {
                 bail!("no user named {name:?}")

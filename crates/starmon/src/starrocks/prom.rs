@@ -293,16 +293,7 @@ fn parse_value(tok: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> String {
-        let near = format!(
-            "{}/../../../shared/starrocks/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&near)
-            .or_else(|_| std::fs::read_to_string(format!("/work/shared/starrocks/fixtures/{name}")))
-            .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
-    }
+    use crate::starrocks::fixtures::fixture;
 
     fn parse_ok(text: &str) -> Exposition {
         match Exposition::parse(text) {

@@ -214,6 +214,7 @@ fn digits_value(digits: &[u8]) -> i128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::starrocks::fixtures::fixture;
 
     const KB: i64 = 1 << 10;
     const MB: i64 = 1 << 20;
@@ -240,16 +241,6 @@ mod tests {
 
     fn cst() -> FixedOffset {
         FixedOffset::east_opt(8 * 3600).expect("+08:00")
-    }
-
-    fn fixture(name: &str) -> String {
-        let near = format!(
-            "{}/../../../shared/starrocks/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&near)
-            .or_else(|_| std::fs::read_to_string(format!("/work/shared/starrocks/fixtures/{name}")))
-            .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
     }
 
     /// The fixtures' TSV convention: header line of column names, `\t` cells, `\N` = SQL NULL.
