@@ -344,6 +344,35 @@ async fn a_stopped_backend_is_dead_not_averaged_and_comes_back() {
             .find(|n| n.alive == Some(false))
             .expect("the dead node is in the history");
         assert_eq!(dead.disks.first().map(|d| d.path.as_str()), Some("*"));
+        // No live measurement of a dead node: SHOW BACKENDS still carries its last resource
+        // report, which is stale. What stays true while it is down (the FE's tablet count, the
+        // disks' last known sizes) stays.
+        let live = [
+            ("cpu_usage_pct", dead.cpu_usage_pct),
+            ("mem_usage_pct", dead.mem_usage_pct),
+            ("mem_used_bytes", dead.mem_used_bytes.map(|v| v as f64)),
+            ("compaction_score", dead.compaction_score),
+            ("running_queries", dead.running_queries.map(|v| v as f64)),
+            ("net_rx_bytes_per_sec", dead.net_rx_bytes_per_sec),
+            ("net_tx_bytes_per_sec", dead.net_tx_bytes_per_sec),
+            ("disk_read_bytes_per_sec", dead.disk_read_bytes_per_sec),
+            ("disk_write_bytes_per_sec", dead.disk_write_bytes_per_sec),
+            ("qps", dead.qps),
+            ("connections", dead.connections.map(|v| v as f64)),
+            ("jvm_heap_used_pct", dead.jvm_heap_used_pct),
+            ("query_latency_p99", dead.query_latency_p99),
+        ];
+        for (name, value) in live {
+            assert_eq!(value, None, "{ver}: the dead BE's {name}");
+        }
+        assert!(
+            dead.tablets.is_some(),
+            "{ver}: the FE still counts its tablets"
+        );
+        assert!(
+            dead.disk_total_bytes.is_some(),
+            "{ver}: its last known disk size"
+        );
         control(
             &sim,
             reqwest::Method::POST,
