@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use starmon::collector::{ClusterCollector, Collected, Target};
 use starmon::config::CollectorConfig;
-use starmon::model::Outcome;
+use starmon::model::{NodeKind, Outcome};
 use starrocks_sim::{Cluster, Shape};
 
 mod common;
@@ -475,6 +475,23 @@ async fn fe_restart_leader_move_and_failover_keep_the_figures_sane() {
         assert!(
             got.snapshot.be_node_total.is_some() && got.snapshot.qps.is_some(),
             "{ver}: collected through another FE"
+        );
+        // The stopped FE's row has no current figures: SHOW FRONTENDS still lists its last
+        // ReplayedJournalId, which is stale.
+        let dead = got
+            .nodes
+            .iter()
+            .find(|n| n.kind == Some(NodeKind::Fe) && n.alive == Some(false))
+            .expect("the stopped FE is in the history");
+        assert_eq!(
+            (dead.replayed_journal_id, dead.qps, dead.connections),
+            (None, None, None),
+            "{ver}"
+        );
+        assert_eq!(
+            (dead.jvm_heap_used_pct, dead.query_latency_p99),
+            (None, None),
+            "{ver}"
         );
         col.close().await;
     }

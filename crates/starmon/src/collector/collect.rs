@@ -517,7 +517,8 @@ impl ClusterCollector {
                 host: f.ip.clone(),
                 alive: f.alive,
                 role: f.role.clone(),
-                replayed_journal_id: f.journal,
+                // SHOW FRONTENDS keeps a dead FE's last ReplayedJournalId: stale, not current.
+                replayed_journal_id: f.journal.filter(|_| f.alive == Some(true)),
                 qps: m.and_then(|m| {
                     rate(
                         one_increase(pf.get(&f.name), &m.reading, "query_total"),
