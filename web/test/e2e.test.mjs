@@ -110,6 +110,10 @@ describe('dashboard', () => {
     const known = series.qps.filter((p) => p.avg !== null).length + series.rps.filter((p) => p.avg !== null).length;
     assert.ok(known > 0);
     assert.equal(await points(page, 'chart-qps'), known);
+    // rps is request_total per second (every command a client sends), not rows.
+    const legend = await page.locator('#chart-qps .u-legend').innerText();
+    assert.match(legend, /requests\/s/);
+    assert.doesNotMatch(legend, /rows/i);
     await shot(page, '02-cluster-1h');
     assert.deepEqual(errors, []);
     await context.close();

@@ -68,6 +68,8 @@ pub struct Snapshot {
     pub query_latency_p95: Option<f64>,
     pub query_latency_p99: Option<f64>,
     pub qps: Option<f64>,
+    /// Requests per second: the increase of the FEs' `request_total` (every MySQL-protocol
+    /// command a client sends, queries and pings alike; not rows) over the elapsed seconds.
     pub rps: Option<f64>,
 
     pub disk_total_bytes: Option<i64>,
