@@ -16,5 +16,6 @@ pub mod server;
 pub mod starrocks;
 pub mod startup;
 pub mod store;
+pub mod target_policy;
 pub mod telemetry;
 pub mod web;
