@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod client_addr;
 pub mod collector;
 pub mod config;
 pub mod forecast;
