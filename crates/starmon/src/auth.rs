@@ -41,11 +41,11 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::api::ApiError;
+use crate::api::error::ApiError;
+use crate::client_addr::ClientAddr;
 use crate::config::{AuthConfig, ServerConfig};
 use crate::login_throttle::LoginThrottle;
 use crate::secretbox::{random_bytes, SecretError};
-use crate::server::ClientAddr;
 use crate::store::auth::{AuthStore, Digest};
 use crate::store::StoreError;
 

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::model::alerts::BUILTIN_RULE_IDS;
+
 use declare::settings;
 
 /// What every environment variable of starmon's settings starts with.
@@ -129,8 +131,8 @@ settings! {
 }
 
 impl NotifyConfig {
-    pub fn policy(&self) -> Result<crate::alerts::target_policy::TargetPolicy, ConfigError> {
-        crate::alerts::target_policy::TargetPolicy::new(&self.allow_networks, &self.deny_networks)
+    pub fn policy(&self) -> Result<crate::target_policy::TargetPolicy, ConfigError> {
+        crate::target_policy::TargetPolicy::new(&self.allow_networks, &self.deny_networks)
             .map_err(ConfigError::Invalid)
     }
 }
@@ -322,14 +324,10 @@ impl Config {
             return invalid("alerts.hysteresis_pct must be between 0 and 50".into());
         }
         for (id, r) in &self.alerts.rules {
-            if crate::alerts::rules::builtin(id).is_none() {
-                let known: Vec<&str> = crate::alerts::rules::BUILTINS
-                    .iter()
-                    .map(|b| b.id)
-                    .collect();
+            if !BUILTIN_RULE_IDS.contains(&id.as_str()) {
                 return invalid(format!(
                     "alerts.rules.{id}: no such rule (built-in rules: {})",
-                    known.join(", ")
+                    BUILTIN_RULE_IDS.join(", ")
                 ));
             }
             if r.threshold.is_some_and(|t| !t.is_finite()) {

@@ -1,6 +1,6 @@
 //! `AlertError`: why a channel cannot be used, reached or tested, as the API and the log show it.
 
-use super::notify::target_policy::RefusedTarget;
+use crate::target_policy::RefusedTarget;
 
 /// `url::ParseError`, named through reqwest (which re-exports `Url` but not its error).
 type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;

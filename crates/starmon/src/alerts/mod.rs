@@ -7,7 +7,7 @@ pub mod engine;
 mod error;
 pub mod notify;
 pub mod rules;
-pub use notify::target_policy;
+pub use crate::target_policy;
 
 use std::sync::Arc;
 

@@ -698,7 +698,14 @@ pub fn metric_names(scope: Scope) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::alerts::BUILTIN_RULE_IDS;
     use crate::model::DiskPath;
+
+    #[test]
+    fn the_model_lists_the_builtin_rule_ids_in_table_order() {
+        let ids: Vec<&str> = BUILTINS.iter().map(|b| b.id).collect();
+        assert_eq!(ids, BUILTIN_RULE_IDS);
+    }
 
     #[test]
     fn hysteresis_holds_between_the_margin_and_the_threshold() {

@@ -10,11 +10,12 @@ use serde_json::{json, Value};
 use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 use utoipa::{IntoParams, ToSchema};
 
+use super::error::ApiError;
 use super::request::{
     blocking, check_text, enum_schema, id_of, now_ms, parse_time, range, severity_schema,
     text_schema, ApiJson, ApiPatch, ApiQuery, ApiResult, NoQuery,
 };
-use super::{ApiError, Ctx};
+use super::state::Ctx;
 use crate::alerts::engine::{effective_rules, Rule};
 use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
 use crate::auth::Identity;

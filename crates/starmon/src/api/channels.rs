@@ -11,11 +11,12 @@ use serde_json::Value;
 use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 use utoipa::ToSchema;
 
+use super::error::ApiError;
 use super::request::{
     blocking, check_text, enum_schema, id_of, now_ms, secret_schema, severity_schema, text_schema,
     ApiPatch, ApiQuery, NoQuery,
 };
-use super::{ApiError, Ctx};
+use super::state::Ctx;
 use crate::alerts::rules::Severity;
 use crate::alerts::AlertError;
 use crate::store::alerts::StoredChannel;

@@ -10,11 +10,12 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::error::ApiError;
 use super::request::{
-    blocking, check_port, check_text, cluster, port_schema, secret_schema, text_schema, ApiJson,
-    ApiPatch, ApiQuery, ApiResult, NoQuery,
+    blocking, check_port, check_text, port_schema, secret_schema, text_schema, ApiJson, ApiPatch,
+    ApiQuery, ApiResult, NoQuery,
 };
-use super::{ApiError, Ctx};
+use super::state::{cluster, Ctx};
 use crate::collector::{check_connection, Target};
 use crate::model::{ClusterUpdate, NewCluster};
 use crate::store::StoreError;

@@ -12,8 +12,9 @@ use serde::Deserialize;
 use serde_json::{json, Map};
 use utoipa::IntoParams;
 
-use super::request::{blocking, cluster, now_ms, parse_time, ApiQuery, ApiResult};
-use super::{ApiError, Ctx};
+use super::error::ApiError;
+use super::request::{blocking, now_ms, parse_time, ApiQuery, ApiResult};
+use super::state::{cluster, Ctx};
 use crate::model::Snapshot;
 use crate::store::DailySnapshot;
 

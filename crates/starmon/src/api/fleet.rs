@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::request::{blocking, now_ms, ApiQuery, ApiResult, NoQuery};
-use super::Ctx;
+use super::state::Ctx;
 use crate::alerts::rules::Severity;
 use crate::model::{CollectionStatus, Outcome, Snapshot};
 
@@ -107,7 +107,7 @@ pub(super) async fn fleet(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiRe
     })
     .await?;
     let now = now_ms();
-    let today = crate::store::local_date(ctx.tz, now).map_err(super::ApiError::internal)?;
+    let today = crate::store::local_date(ctx.tz, now).map_err(super::error::ApiError::internal)?;
     let clusters: Vec<_> = rows
         .into_iter()
         .map(|(c, snap, status, days_until_90)| {

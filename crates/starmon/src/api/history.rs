@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::IntoParams;
 
-use super::request::{blocking, cluster, now_ms, range, ApiQuery, ApiResult, NoQuery};
-use super::{ApiError, Ctx};
+use super::error::ApiError;
+use super::request::{blocking, now_ms, range, ApiQuery, ApiResult, NoQuery};
+use super::state::{cluster, Ctx};
 use crate::forecast::{self, FLOOD_STAGE, HIGH_WATERMARK};
 use crate::model::{NodeSample, Snapshot};
 use crate::store::{bucket_start, Agg, Buckets, DailySnapshot};

@@ -3,104 +3,40 @@
 //! retention), collection status history, computed KPIs with period-over-period change, the
 //! capacity forecast, and starmon's own Prometheus metrics.
 //! Every user input error is a 4xx naming the parameter; an unknown cluster is a 404.
+//!
+//! This file only declares the modules, re-exports their public names and composes the router:
+//! the handlers take what they share from [`state`], [`request`] and [`error`], never from here
+//! (which imports them all).
 
 mod alerts;
 mod channels;
 mod clusters;
 mod computed;
-mod error;
+// `auth` answers with the API's errors; it names this module, not the re-export below, since
+// `api::alerts` imports `auth`.
+pub(crate) mod error;
 mod fleet;
 mod history;
 mod live;
+mod live_service;
 pub mod openapi;
+mod own_metrics;
 mod request;
+mod state;
 
-use std::sync::Arc;
-
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use crate::collector::Changes;
-use crate::config::CollectorConfig;
-use crate::starrocks::client::Http;
-use crate::store::Store;
-use crate::telemetry::Telemetry;
 pub use error::{ApiError, ErrorBody};
-pub(crate) use history::node_metric_names;
 pub use history::{MAX_NAMES, MAX_POINTS};
-pub use live::{LiveService, OVERVIEW_TTL};
+pub use live_service::{LiveService, OVERVIEW_TTL};
 use request::{ApiQuery, NoQuery};
-
-/// What the handlers share.
-#[derive(Clone)]
-pub struct ApiState {
-    pub store: Arc<dyn Store>,
-    pub tz: chrono_tz::Tz,
-    /// Detail rows older than this are gone; history before it comes from the daily rollups.
-    pub detail_retention_ms: i64,
-    pub collector: CollectorConfig,
-    pub http: Http,
-    pub live: Arc<LiveService>,
-    pub telemetry: Arc<Telemetry>,
-    pub changes: Arc<Changes>,
-    pub alerts: crate::config::AlertsConfig,
-    pub alerting: Arc<crate::alerts::Alerting>,
-}
-
-/// Why the API state could not be built: a setting it uses, or the HTTP client.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiStateError {
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error("cannot build the HTTP client: {0}")]
-    Http(#[from] crate::starrocks::client::ScrapeError),
-}
-
-impl ApiState {
-    /// The API alone with its own alert engine and an untracked notifier: for serving what is
-    /// in the store without a collector. `starmon serve` builds through `app::App`, which
-    /// shares one engine between the collector and the API (`with_alerting`).
-    pub fn new(
-        store: Arc<dyn Store>,
-        config: &crate::config::Config,
-        telemetry: Arc<Telemetry>,
-        changes: Arc<Changes>,
-    ) -> Result<ApiState, ApiStateError> {
-        let alerting = crate::alerts::Alerting::from_config(store.clone(), config, None)?;
-        ApiState::with_alerting(store, config, telemetry, changes, Arc::new(alerting))
-    }
-
-    /// The state for `config` over the parts the caller built and shares with the collector.
-    pub fn with_alerting(
-        store: Arc<dyn Store>,
-        config: &crate::config::Config,
-        telemetry: Arc<Telemetry>,
-        changes: Arc<Changes>,
-        alerting: Arc<crate::alerts::Alerting>,
-    ) -> Result<ApiState, ApiStateError> {
-        Ok(ApiState {
-            alerting,
-            alerts: config.alerts.clone(),
-            store,
-            tz: config.tz()?,
-            detail_retention_ms: i64::from(config.retention.detail_days) * 86_400_000,
-            collector: config.collector.clone(),
-            http: Http::new(config.collector.http_timeout())?,
-            live: Arc::new(LiveService::new(OVERVIEW_TTL)),
-            telemetry,
-            changes,
-        })
-    }
-}
-
-type Ctx = ApiState;
+pub use state::{ApiState, ApiStateError};
 
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/healthz", get(|_: ApiQuery<NoQuery>| async { "ok\n" }))
-        .route("/metrics", get(own_metrics))
+        .route("/metrics", get(own_metrics::own_metrics))
         .route(
             "/api/v1/openapi.json",
             get(|_: ApiQuery<NoQuery>| async { Json(openapi::document()) }),
@@ -162,26 +98,4 @@ pub fn router(state: ApiState) -> Router {
             get(history::node_metrics),
         )
         .with_state(state)
-}
-
-/// `GET /metrics`: starmon's own metrics in the Prometheus text format.
-async fn own_metrics(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> Response {
-    let store = ctx.store.clone();
-    let (size, clusters) = tokio::task::spawn_blocking(move || {
-        (
-            store.size_bytes().ok(),
-            store.list_clusters().ok().map(|c| c.len()),
-        )
-    })
-    .await
-    .unwrap_or((None, None));
-    ctx.telemetry.notifications(ctx.alerting.notifier().stats());
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        ctx.telemetry.encode(size, clusters),
-    )
-        .into_response()
 }

@@ -467,7 +467,7 @@ pub fn document() -> Value {
 
 fn unprotected_document() -> Value {
     let snapshot_names = numeric_names::<Snapshot>(&["collected_at"]);
-    let node_names = super::node_metric_names();
+    let node_names = super::history::node_metric_names();
     let cluster = json!({
         "type": "object",
         "additionalProperties": false,
@@ -613,7 +613,7 @@ fn unprotected_document() -> Value {
                 "session": {"type": "apiKey", "in": "cookie", "name": "starmon_session"},
             },
             "schemas": {
-                "Error": schema_of::<super::ErrorBody>(),
+                "Error": schema_of::<super::error::ErrorBody>(),
                 "SourceError": object(json!({"source": {"type": "string"}, "error": {"type": "string"}})),
                 "Cluster": cluster,
                 "NewCluster": new_cluster,
@@ -664,7 +664,7 @@ mod tests {
         };
         assert_eq!(
             param("points")["schema"]["maximum"],
-            json!(super::super::MAX_POINTS)
+            json!(super::super::history::MAX_POINTS)
         );
         assert_eq!(param("names")["required"], json!(true));
         assert_eq!(param("from")["required"], json!(false));

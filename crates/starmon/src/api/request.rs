@@ -1,6 +1,7 @@
 //! What every handler needs to read a request: the typed extractors (query strings and JSON
 //! bodies whose rejections are [`ApiError`]s naming the parameter or field at fault), the checks
-//! of times, names and ports, the cluster lookup, and running store calls off the async threads.
+//! of times, names and ports, and running store calls off the async threads. (The cluster lookup,
+//! which needs the state, is `state::cluster`.)
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -9,8 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 
-use super::{ApiError, Ctx};
-use crate::model::ClusterRecord;
+use super::error::ApiError;
 use crate::store::StoreError;
 
 pub(crate) type ApiResult = Result<Json<Value>, ApiError>;
@@ -178,17 +178,6 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::from)
-}
-
-/// The cluster a path's `{id}` names: 400 if it is not a number, 404 if there is none.
-pub(crate) async fn cluster(ctx: &Ctx, id: &str) -> Result<ClusterRecord, ApiError> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::bad(format!("cluster id {id:?} is not a number")))?;
-    let store = ctx.store.clone();
-    blocking(move || store.cluster_by_id(id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no cluster with id {id}")))
 }
 
 /// A numeric id from a path (`what` names it in the error).

@@ -1,6 +1,6 @@
 //! Plain alert data shared by the alert engine, the store and the configuration: severities,
-//! comparison operators, rule scopes, a rule's settings and user rules. A leaf: no behaviour
-//! beyond naming and parsing its own values.
+//! comparison operators, rule scopes, a rule's settings, user rules and the ids of the built-in
+//! rules. A leaf: no behaviour beyond naming and parsing its own values.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,29 @@ impl Severity {
         }
     }
 }
+
+/// The ids of the built-in rules, in the order of `alerts::rules::BUILTINS` (a test there keeps
+/// the two equal). Here so that the configuration can check `[alerts.rules.<id>]` without
+/// importing the alert engine.
+pub const BUILTIN_RULE_IDS: &[&str] = &[
+    "fe_down",
+    "be_down",
+    "be_cpu_high",
+    "be_mem_high",
+    "disk_path_warning",
+    "disk_path_critical",
+    "disk_forecast",
+    "fe_heap_high",
+    "compaction_score_warning",
+    "compaction_score_critical",
+    "query_error_rate",
+    "query_latency_p95",
+    "txn_failed_share",
+    "mv_refresh_failed",
+    "routine_load_paused",
+    "compaction_failures",
+    "collection_failing",
+];
 
 /// How a value is compared with the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

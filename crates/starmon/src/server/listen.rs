@@ -4,7 +4,6 @@
 //! `axum::serve` neither times out idle connections nor caps them, so 20,000 idle sockets used
 //! to take every file descriptor and collection failed with "Too many open files".
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -109,26 +108,5 @@ async fn accept_failed(e: &std::io::Error, cancel: &CancellationToken) {
     tokio::select! {
         _ = cancel.cancelled() => {}
         _ = tokio::time::sleep(Duration::from_millis(100)) => {}
-    }
-}
-
-/// The client's address, when the server put it in the request (tests that call the router
-/// directly have none).
-pub fn client_addr(ext: &axum::http::Extensions) -> Option<SocketAddr> {
-    ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
-}
-
-/// The client's address as an extractor: `None` when the router is called without
-/// [`serve`] (tests with `oneshot`), never a rejection.
-pub struct ClientAddr(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_addr(&parts.extensions)))
     }
 }

@@ -5,7 +5,8 @@
 pub mod layers;
 mod listen;
 
-pub use listen::{client_addr, serve, ClientAddr, Limits};
+pub use crate::client_addr::{client_addr, ClientAddr};
+pub use listen::{serve, Limits};
 
 use std::net::SocketAddr;
 

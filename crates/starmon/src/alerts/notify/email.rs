@@ -12,8 +12,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use super::format::email_subject_and_body;
-use super::target_policy::ResolveError;
 use super::{Attempt, Channel, EmailSettings, Notification, Notifier, SmtpSecurity};
+use crate::target_policy::ResolveError;
 
 impl Notifier {
     /// One e-mail attempt: resolves the server through `[notify]`, then sends.

@@ -5,9 +5,10 @@
 //!
 //! The parts: [`format`] (the bodies each service documents, and signing), [`queue`] (per-channel
 //! ordered queues, retries, caps), [`webhook`] (HTTP delivery, URL redaction), [`email`] (SMTP),
-//! [`answers`] (what a receiver's answer means) and [`target_policy`] (which networks channels
-//! may reach). `send` is synchronous and never touches the network, so the collector, which only
-//! calls `send`, never waits for any channel.
+//! [`answers`] (what a receiver's answer means); [`target_policy`] (which networks channels
+//! may reach) is a leaf at the crate root, since the configuration validates its lists too.
+//! `send` is synchronous and never touches the network, so the collector, which only calls
+//! `send`, never waits for any channel.
 //!
 //! A 4xx other than 408/429 is not retried (the request will not get better), and neither is a
 //! redirect (a webhook URL that moved must be edited). A 2xx whose body carries a vendor error
@@ -22,7 +23,6 @@ mod answers;
 mod email;
 pub mod format;
 mod queue;
-pub mod target_policy;
 mod webhook;
 
 use std::collections::{HashMap, VecDeque};
@@ -37,12 +37,15 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_util::task::TaskTracker;
 
 use super::AlertError;
+use crate::target_policy::{ResolveError, TargetPolicy};
 pub use format::{
     dingtalk_sign, email_subject_and_body, feishu_sign, payload, plain_text, signed_url, title,
 };
 use queue::Delivery;
-use target_policy::{ResolveError, TargetPolicy};
 pub use webhook::redact_url;
+
+// At the crate root since the configuration validates its network lists; kept at this path.
+pub use crate::target_policy;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -15,8 +15,8 @@ use tracing::warn;
 
 use super::answers::classify;
 use super::format::{payload, signed_url};
-use super::target_policy::{FilteringResolver, RefusedTarget, TargetPolicy};
 use super::{root_cause, Attempt, Channel, ChannelKind, Notification, Notifier};
+use crate::target_policy::{FilteringResolver, RefusedTarget, TargetPolicy};
 
 /// Longest Retry-After honoured; a receiver asking for more is retried on our schedule.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);

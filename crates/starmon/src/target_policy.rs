@@ -6,6 +6,9 @@
 //! through [`FilteringResolver`] (an allowed name whose DNS answer points inside a denied network
 //! is refused), IP-literal URLs, which skip DNS, are checked by [`TargetPolicy::check`], and SMTP
 //! resolves and checks with [`TargetPolicy::resolve`] and then connects to the checked address.
+//!
+//! A leaf (imports nothing of starmon): the configuration parses the lists with it when it
+//! validates, and the notifier (`alerts::notify`, which re-exports it) applies it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
