@@ -89,7 +89,7 @@ impl App {
             &config,
             Some(tasks.clone()),
         )?);
-        let api = ApiState::with_alerting(
+        let api = ApiState::new(
             store.clone(),
             &config,
             telemetry.clone(),

@@ -40,21 +40,9 @@ pub enum ApiStateError {
 }
 
 impl ApiState {
-    /// The API alone with its own alert engine and an untracked notifier: for serving what is
-    /// in the store without a collector. `starmon serve` builds through `app::App`, which
-    /// shares one engine between the collector and the API (`with_alerting`).
+    /// The state for `config` over the parts the caller built (`app::App`, the composition root)
+    /// and shares with the collector: the store, telemetry, change feed and alert engine.
     pub fn new(
-        store: Arc<dyn Store>,
-        config: &crate::config::Config,
-        telemetry: Arc<Telemetry>,
-        changes: Arc<Changes>,
-    ) -> Result<ApiState, ApiStateError> {
-        let alerting = crate::alerts::Alerting::from_config(store.clone(), config, None)?;
-        ApiState::with_alerting(store, config, telemetry, changes, Arc::new(alerting))
-    }
-
-    /// The state for `config` over the parts the caller built and shares with the collector.
-    pub fn with_alerting(
         store: Arc<dyn Store>,
         config: &crate::config::Config,
         telemetry: Arc<Telemetry>,

@@ -366,9 +366,17 @@ impl TestAppBuilder {
                     .expect("start");
             (app, Some(collector))
         } else {
-            let api =
-                starmon::api::ApiState::new(store, &config, Default::default(), Default::default())
-                    .expect("api state");
+            // The API alone over the store, with an alert engine of its own (nothing collects).
+            let alerting = starmon::alerts::Alerting::from_config(store.clone(), &config, None)
+                .expect("alerting");
+            let api = starmon::api::ApiState::new(
+                store,
+                &config,
+                Default::default(),
+                Default::default(),
+                Arc::new(alerting),
+            )
+            .expect("api state");
             (starmon::server::app(api, auth), None)
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
