@@ -30,12 +30,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use axum::body::Bytes;
 use clap::Parser;
-use rusqlite::types::Value as SqlValue;
-use rusqlite::Connection;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use starmon::model::{
-    CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample, Outcome, Snapshot, SourceError,
+    ClusterUpdate, Collected, CollectionStatus, DiskPath, NewCluster, NodeKind, NodeSample,
+    Outcome, Snapshot, SourceError,
 };
 use starmon::secretbox::key_path;
 use starmon::store::sqlite::SqliteStore;
@@ -369,118 +368,47 @@ fn synthetic_nodes(c: i64, t: i64, fes: usize, bes: usize) -> Vec<NodeSample> {
     out
 }
 
-/// A serialised row's fields as SQL values, in the order of `names`. Deriving columns from the
-/// model's serde names keeps this bulk writer in step with `Snapshot`/`NodeSample` without
-/// copying the store's private column lists.
-fn sql_values(row: &serde_json::Map<String, Value>, names: &[String]) -> Vec<SqlValue> {
-    names
-        .iter()
-        .map(|n| match row.get(n) {
-            None | Some(Value::Null) => SqlValue::Null,
-            Some(Value::Bool(b)) => SqlValue::Integer(i64::from(*b)),
-            Some(Value::Number(x)) => match x.as_i64() {
-                Some(i) => SqlValue::Integer(i),
-                None => SqlValue::Real(x.as_f64().unwrap_or(f64::NAN)),
-            },
-            Some(Value::String(s)) => SqlValue::Text(s.clone()),
-            Some(other) => SqlValue::Text(other.to_string()),
-        })
-        .collect()
+/// Cluster `c`'s 30 s grid from `from_ms` (inclusive) to `to_ms` (exclusive).
+fn instants(c: i64, from_ms: i64, to_ms: i64) -> impl Iterator<Item = i64> {
+    let first = from_ms + (offset(c) - from_ms).rem_euclid(STEP_MS);
+    (first..to_ms).step_by(STEP_MS as usize)
 }
 
-fn to_map<T: serde::Serialize>(v: &T) -> anyhow::Result<serde_json::Map<String, Value>> {
-    match serde_json::to_value(v)? {
-        Value::Object(m) => Ok(m),
-        _ => bail!("a model row did not serialise as an object"),
+/// The collection of cluster `c` at `t` as serve would store it; node samples only `with_nodes`.
+fn collection(c: i64, t: i64, with_nodes: bool, fes: usize, bes: usize) -> Collected {
+    let (snapshot, status) = synthetic(c, t, fes, bes);
+    let nodes = if with_nodes {
+        synthetic_nodes(c, t, fes, bes)
+    } else {
+        Vec::new()
+    };
+    Collected {
+        snapshot,
+        nodes,
+        status,
     }
 }
 
-fn insert_sql(table: &str, names: &[String]) -> String {
-    let ph: Vec<String> = (1..=names.len() + 1).map(|i| format!("?{i}")).collect();
-    format!(
-        "INSERT INTO {table} (cluster_id, {}) VALUES ({})",
-        names.join(", "),
-        ph.join(", ")
-    )
-}
-
 /// Appends the synthetic history of every cluster after its newest stored snapshot (or from
-/// `from_ms`) up to `to_ms`, in large transactions. Returns rows of metrics_snapshots written.
+/// `from_ms`) up to `to_ms`, one transaction per cluster (~20,000 snapshots: big enough that
+/// commits do not count). The first `node_clusters` of `ids` also get node samples. Returns the
+/// snapshots written.
 fn fill(
-    conn: &mut Connection,
+    store: &SqliteStore,
     ids: &[i64],
     from_ms: i64,
     to_ms: i64,
-    node_clusters: &HashSet<i64>,
+    node_clusters: usize,
     fes: usize,
     bes: usize,
 ) -> anyhow::Result<u64> {
-    let snap_cols: Vec<String> = to_map(&Snapshot::default())?.keys().cloned().collect();
-    let node_cols: Vec<String> = to_map(&NodeSample::default())?
-        .keys()
-        .filter(|k| *k != "disks")
-        .cloned()
-        .collect();
-    let mut node_cols_with_time = vec!["collected_at".to_string()];
-    node_cols_with_time.extend(node_cols.iter().cloned());
-    let mut written = 0u64;
-    for &c in ids {
-        let newest: Option<i64> = conn.query_row(
-            "SELECT MAX(collected_at) FROM metrics_snapshots WHERE cluster_id = ?1",
-            [c],
-            |r| r.get(0),
-        )?;
+    let mut written = 0;
+    for (i, &c) in ids.iter().enumerate() {
+        let newest = store.latest_snapshot(c)?.map(|s| s.collected_at);
         let start = newest.map_or(from_ms, |n| (n + 1).max(from_ms));
-        // First instant on this cluster's 30 s grid at or after `start`.
-        let mut t = start + (offset(c) - start).rem_euclid(STEP_MS);
-        let tx = conn.transaction()?;
-        {
-            let mut snap_stmt = tx.prepare(&insert_sql("metrics_snapshots", &snap_cols))?;
-            let mut status_stmt = tx.prepare(
-                "INSERT INTO collection_status (cluster_id, collected_at, outcome, duration_ms, errors)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            let mut node_stmt = tx.prepare(&insert_sql("node_samples", &node_cols_with_time))?;
-            let mut disk_stmt = tx.prepare(
-                "INSERT INTO node_disks (cluster_id, collected_at, node_id, path, total_bytes,
-                     avail_bytes, data_used_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            while t < to_ms {
-                let (s, st) = synthetic(c, t, fes, bes);
-                let mut values = vec![SqlValue::Integer(c)];
-                values.extend(sql_values(&to_map(&s)?, &snap_cols));
-                snap_stmt.execute(rusqlite::params_from_iter(values))?;
-                status_stmt.execute(rusqlite::params![
-                    c,
-                    t,
-                    st.outcome.as_str(),
-                    st.duration_ms,
-                    serde_json::to_string(&st.errors)?
-                ])?;
-                if node_clusters.contains(&c) {
-                    for n in synthetic_nodes(c, t, fes, bes) {
-                        let mut values = vec![SqlValue::Integer(c), SqlValue::Integer(t)];
-                        values.extend(sql_values(&to_map(&n)?, &node_cols));
-                        node_stmt.execute(rusqlite::params_from_iter(values))?;
-                        for d in &n.disks {
-                            disk_stmt.execute(rusqlite::params![
-                                c,
-                                t,
-                                n.node_id,
-                                d.path,
-                                d.total_bytes,
-                                d.avail_bytes,
-                                d.data_used_bytes
-                            ])?;
-                        }
-                    }
-                }
-                written += 1;
-                t += STEP_MS;
-            }
-        }
-        // One transaction per cluster: ~20,000 snapshots, big enough that commits do not count.
-        tx.commit()?;
+        let with_nodes = i < node_clusters;
+        let history = instants(c, start, to_ms).map(|t| collection(c, t, with_nodes, fes, bes));
+        written += store.write_collections(c, history)? as u64;
     }
     Ok(written)
 }
@@ -497,16 +425,9 @@ fn measure_store_writes(
     bes: usize,
 ) -> anyhow::Result<f64> {
     let started = Instant::now();
-    let mut t = from_ms + (offset(c) - from_ms).rem_euclid(STEP_MS);
-    for _ in 0..n {
-        let (s, st) = synthetic(c, t, fes, bes);
-        let ns = if nodes {
-            synthetic_nodes(c, t, fes, bes)
-        } else {
-            Vec::new()
-        };
-        store.write_collection(c, &s, &ns, &st)?;
-        t += STEP_MS;
+    for t in instants(c, from_ms, i64::MAX).take(n) {
+        let x = collection(c, t, nodes, fes, bes);
+        store.write_collection(c, &x.snapshot, &x.nodes, &x.status)?;
     }
     Ok(n as f64 / started.elapsed().as_secs_f64().max(1e-9))
 }
@@ -591,11 +512,7 @@ fn build_template(args: &Args, sims: &[SimCluster]) -> anyhow::Result<()> {
     }
     let end = now_ms();
     let from = end - args.days * DAY_MS;
-    let node_clusters: HashSet<i64> = ids
-        .iter()
-        .take(args.node_history_clusters)
-        .copied()
-        .collect();
+    let node_clusters = args.node_history_clusters.min(ids.len());
 
     // The store's own write path, one transaction per collection, for a first stretch of two
     // clusters: with and without 8 nodes (10 disk paths).
@@ -631,32 +548,17 @@ fn build_template(args: &Args, sims: &[SimCluster]) -> anyhow::Result<()> {
             rows / without / 60.0
         );
     }
-    drop(store);
 
     let started = Instant::now();
-    let mut conn = Connection::open(&building)?;
-    // The template is rebuilt from scratch if this process dies, so durability buys nothing.
-    conn.pragma_update(None, "synchronous", "OFF")?;
-    let rows = fill(
-        &mut conn,
-        &ids,
-        from,
-        end,
-        &node_clusters,
-        args.fes,
-        args.bes,
-    )?;
+    let rows = fill(&store, &ids, from, end, node_clusters, args.fes, args.bes)?;
     println!(
-        "bulk fill: {rows} snapshots (+ statuses, + node history of {} clusters) in {:.1} s = {:.0} snapshots/s",
-        node_clusters.len(),
+        "bulk fill: {rows} snapshots (+ statuses, + node history of {node_clusters} clusters) in {:.1} s = {:.0} snapshots/s",
         started.elapsed().as_secs_f64(),
         rows as f64 / started.elapsed().as_secs_f64().max(1e-9)
     );
-    drop(conn);
 
     // Rollups as serve would have written them day by day; done once here instead of at every
     // serve start.
-    let store = SqliteStore::open(&building)?;
     let started = Instant::now();
     let report = store.rollup_daily(chrono_tz::UTC, end)?;
     println!(
@@ -665,7 +567,8 @@ fn build_template(args: &Args, sims: &[SimCluster]) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     drop(store);
-    let conn = Connection::open(&building)?;
+    // Everything into the main file: the template is copied without its WAL.
+    let conn = rusqlite::Connection::open(&building)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     drop(conn);
     remove_db(&args.cache);
@@ -686,43 +589,45 @@ fn build_template(args: &Args, sims: &[SimCluster]) -> anyhow::Result<()> {
 
 /// Copies the template, points its clusters at this emulator, tops the history up to now and
 /// applies the rollup and retention serve would apply, so serve starts in steady state.
-fn prepare_run_db(args: &Args, sims: &[SimCluster], db: &Path) -> anyhow::Result<Vec<i64>> {
+/// Returns the store open on the copy and the clusters' ids in the emulator's order.
+fn prepare_run_db(
+    args: &Args,
+    sims: &[SimCluster],
+    db: &Path,
+) -> anyhow::Result<(SqliteStore, Vec<i64>)> {
     let started = Instant::now();
     std::fs::copy(&args.cache, db).context("copying the template")?;
     // The passwords are encrypted with the template's key (copy keeps its 0600 mode).
     std::fs::copy(key_path(&args.cache), key_path(db)).context("copying the key file")?;
     let copied = started.elapsed().as_secs_f64();
-    let mut conn = Connection::open(db)?;
-    conn.pragma_update(None, "synchronous", "OFF")?;
+    let store = SqliteStore::open(db)?;
     let mut ids = Vec::new();
     for s in sims {
-        // Emulator ports change from run to run; the store has no "edit cluster", and the
-        // password (the only secret) is left as add_cluster stored it.
-        let id: i64 = conn.query_row(
-            "UPDATE clusters SET fe_host = ?1, fe_query_port = ?2, fe_http_port = ?3, user = ?4
-             WHERE name = ?5 RETURNING id",
-            rusqlite::params![s.host, s.query_port, s.http_port, s.user, s.name],
-            |r| r.get(0),
-        )?;
-        ids.push(id);
+        // Emulator ports change from run to run; the password is left as add_cluster stored it.
+        let rec = store
+            .cluster_by_name(&s.name)?
+            .with_context(|| format!("the template has no cluster {:?}", s.name))?;
+        let update = ClusterUpdate {
+            fe_host: Some(s.host.clone()),
+            fe_query_port: Some(s.query_port),
+            fe_http_port: Some(s.http_port),
+            user: Some(s.user.clone()),
+            ..ClusterUpdate::default()
+        };
+        store.update_cluster(rec.id, &update)?;
+        ids.push(rec.id);
     }
-    let node_clusters: HashSet<i64> = ids
-        .iter()
-        .take(args.node_history_clusters)
-        .copied()
-        .collect();
     let end = now_ms();
+    let node_clusters = args.node_history_clusters.min(ids.len());
     let topped = fill(
-        &mut conn,
+        &store,
         &ids,
         end - args.days * DAY_MS,
         end,
-        &node_clusters,
+        node_clusters,
         args.fes,
         args.bes,
     )?;
-    drop(conn);
-    let store = SqliteStore::open(db)?;
     let rolled = store.rollup_daily(chrono_tz::UTC, end - 2 * STEP_MS)?;
     let removed = store.enforce_retention(chrono_tz::UTC, now_ms(), args.days * DAY_MS, 30)?;
     // The storage part of a history request alone, in process: reading every detail row of the
@@ -741,14 +646,13 @@ fn prepare_run_db(args: &Args, sims: &[SimCluster], db: &Path) -> anyhow::Result
         args.days,
         summary(read_ms)
     );
-    drop(store);
     println!(
         "run database: copied in {copied:.1} s, topped up {topped} snapshots, {} new rollup days, retention removed {} snapshots; ready in {:.1} s",
         rolled.days_written,
         removed.snapshots_deleted,
         started.elapsed().as_secs_f64()
     );
-    Ok(ids)
+    Ok((store, ids))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1027,22 +931,20 @@ struct StatusRow {
     ok: bool,
 }
 
-fn read_statuses(db: &Path, since: i64) -> anyhow::Result<Vec<StatusRow>> {
-    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut stmt = conn.prepare(
-        "SELECT cluster_id, collected_at, duration_ms, outcome FROM collection_status
-         WHERE collected_at >= ?1 ORDER BY collected_at",
-    )?;
-    let rows = stmt
-        .query_map([since], |r| {
-            Ok(StatusRow {
-                cluster: r.get(0)?,
-                at: r.get(1)?,
-                duration_ms: r.get(2)?,
-                ok: r.get::<_, String>(3)? == "ok",
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+/// The collections of `ids` stored at or after `since`, oldest first.
+fn read_statuses(store: &SqliteStore, ids: &[i64], since: i64) -> anyhow::Result<Vec<StatusRow>> {
+    let mut rows = Vec::new();
+    for &cluster in ids {
+        for s in store.statuses(cluster, since, i64::MAX)? {
+            rows.push(StatusRow {
+                cluster,
+                at: s.collected_at,
+                duration_ms: s.duration_ms,
+                ok: s.outcome == Outcome::Ok,
+            });
+        }
+    }
+    rows.sort_by_key(|r| r.at);
     Ok(rows)
 }
 
@@ -1131,9 +1033,11 @@ fn main() -> anyhow::Result<()> {
         .join(format!("starmon-api-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("starmon.db");
-    let ids = prepare_run_db(&args, &sims, &db)?;
+    let (store, ids) = prepare_run_db(&args, &sims, &db)?;
+    // Rows per table, read with SQL: the store counts nothing this way.
     {
-        let conn = Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let conn =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
         println!(
             "database: {} clusters, {} snapshots, {} statuses, {} node samples, {} node disks, {} daily rows, {:.2} GB",
@@ -1216,7 +1120,7 @@ fn main() -> anyhow::Result<()> {
     // Cycle 0 starts with the first collection; later cycles are 30 s buckets from there.
     let deadline = Instant::now() + Duration::from_secs(60);
     let first = loop {
-        let rows = read_statuses(&db, serve_started_ms)?;
+        let rows = read_statuses(&store, &ids, serve_started_ms)?;
         if let Some(r) = rows.first() {
             break r.at;
         }
@@ -1301,7 +1205,7 @@ fn main() -> anyhow::Result<()> {
     drop(sim);
 
     // ---- Report.
-    let statuses = read_statuses(&db, serve_started_ms)?;
+    let statuses = read_statuses(&store, &ids, serve_started_ms)?;
     // Centred on the boundaries: a tick may fire a millisecond early.
     let cycle_of = |at: i64| (at - first + cycle_ms / 2).div_euclid(cycle_ms);
     let mut by_cycle: BTreeMap<i64, (HashSet<i64>, usize, usize)> = BTreeMap::new();
@@ -1471,6 +1375,7 @@ fn main() -> anyhow::Result<()> {
     if args.keep {
         println!("kept {}", dir.display());
     } else {
+        drop(store);
         remove_db(&db);
         let _ = std::fs::remove_dir_all(&dir);
     }
