@@ -220,3 +220,12 @@ pub struct CollectionStatus {
     pub duration_ms: i64,
     pub errors: Vec<SourceError>,
 }
+
+/// What one collection produced, and what the store writes together: the snapshot, its node
+/// samples and its status.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    pub snapshot: Snapshot,
+    pub nodes: Vec<NodeSample>,
+    pub status: CollectionStatus,
+}

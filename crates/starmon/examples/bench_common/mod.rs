@@ -1,5 +1,6 @@
 //! What the benchmark examples share: reading a process's CPU time and memory from `/proc`, and
-//! nearest-rank percentiles. Each example compiles this module on its own (`mod bench_common;`).
+//! nearest-rank percentiles. Each example compiles this module on its own (`mod bench_common;`;
+//! `api_bench`, a directory, names its path).
 
 /// (utime + stime seconds, VmHWM KiB, VmRSS KiB) of a process; zeros for what cannot be read
 /// (the process has gone, or this is not Linux): a benchmark reports, it does not stop.

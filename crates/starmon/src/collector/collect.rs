@@ -18,7 +18,9 @@ use secrecy::SecretString;
 use super::arith::{one_increase, rate, sum_increase_all, weighted_quantile, Reading};
 use super::budget::Budget;
 use crate::config::CollectorConfig;
-use crate::model::{CollectionStatus, NodeKind, NodeSample, Outcome, Snapshot, SourceError};
+use crate::model::{
+    Collected, CollectionStatus, NodeKind, NodeSample, Outcome, Snapshot, SourceError,
+};
 use crate::starrocks::client::{Http, ScrapeError, SqlConn};
 use crate::starrocks::prom::Exposition;
 use crate::starrocks::show::{self, Backend, Frontend};
@@ -50,14 +52,6 @@ impl Target {
             password,
         }
     }
-}
-
-/// What one collection produced.
-#[derive(Debug, Clone)]
-pub struct Collected {
-    pub snapshot: Snapshot,
-    pub nodes: Vec<NodeSample>,
-    pub status: CollectionStatus,
 }
 
 struct Prev {

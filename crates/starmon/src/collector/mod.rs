@@ -16,12 +16,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn, Instrument};
 
 use crate::config::Config;
+pub use crate::model::Collected;
 use crate::model::{ClusterRecord, CollectionStatus, Outcome, SourceError};
 use crate::starrocks::client::Http;
 use crate::store::Store;
 use crate::telemetry::Telemetry;
 pub use check::{check_connection, ConnectionCheck, NodeCheck};
-pub use collect::{ClusterCollector, Collected, LiveDetails, Target};
+pub use collect::{ClusterCollector, LiveDetails, Target};
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

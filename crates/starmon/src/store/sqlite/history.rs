@@ -1,9 +1,10 @@
 //! The detail history: one collection (snapshot, node samples, disk paths, status) written in one
-//! transaction, and read back as rows, latest values or downsampled buckets.
+//! transaction, or many of one cluster for a back-fill, and read back as rows, latest values or
+//! downsampled buckets.
 
 use std::sync::LazyLock;
 
-use rusqlite::{params, Row, ToSql, TransactionBehavior};
+use rusqlite::{params, Connection, Row, ToSql, Transaction, TransactionBehavior};
 
 use super::columns::{
     bind_node, bind_snapshot, placeholders, read_node, read_snapshot, NODE_COLUMNS,
@@ -11,7 +12,7 @@ use super::columns::{
 };
 use super::{all_rows, conflict_on_duplicate, first_row, SqliteStore};
 use crate::model::{
-    CollectionStatus, DiskPath, NodeKind, NodeSample, Outcome, Snapshot, SourceError,
+    Collected, CollectionStatus, DiskPath, NodeKind, NodeSample, Outcome, Snapshot, SourceError,
 };
 use crate::store::{bucket_start, Agg, Buckets, StoreError};
 
@@ -205,12 +206,33 @@ pub(super) fn write_collection(
     nodes: &[NodeSample],
     status: &CollectionStatus,
 ) -> Result<(), StoreError> {
-    let errors = serde_json::to_string(&status.errors).map_err(|e| {
-        StoreError::Corrupt(format!("collection errors do not encode as JSON: {e}"))
-    })?;
-    let at = snapshot.collected_at;
-
     let mut conn = store.conn();
+    let tx = begin_writing(&mut conn, cluster_id)?;
+    insert_collection(&tx, cluster_id, snapshot, nodes, status)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Many collections of one cluster in one transaction, each written as [`write_collection`]
+/// writes it: all of them or, on the first error, none.
+pub(super) fn write_collections(
+    store: &SqliteStore,
+    cluster_id: i64,
+    collections: impl IntoIterator<Item = Collected>,
+) -> Result<usize, StoreError> {
+    let mut conn = store.conn();
+    let tx = begin_writing(&mut conn, cluster_id)?;
+    let mut written = 0;
+    for c in collections {
+        insert_collection(&tx, cluster_id, &c.snapshot, &c.nodes, &c.status)?;
+        written += 1;
+    }
+    tx.commit()?;
+    Ok(written)
+}
+
+/// A write transaction for the history of a cluster that exists.
+fn begin_writing(conn: &mut Connection, cluster_id: i64) -> Result<Transaction<'_>, StoreError> {
     // IMMEDIATE: take the write lock now, so another process's writer makes us wait
     // (busy timeout) instead of failing at the first INSERT.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -220,6 +242,21 @@ pub(super) fn write_collection(
     if !exists {
         return Err(StoreError::NotFound(format!("cluster id {cluster_id}")));
     }
+    Ok(tx)
+}
+
+/// The snapshot, its node samples with their disk paths, and the status, inside `tx`.
+fn insert_collection(
+    tx: &Transaction<'_>,
+    cluster_id: i64,
+    snapshot: &Snapshot,
+    nodes: &[NodeSample],
+    status: &CollectionStatus,
+) -> Result<(), StoreError> {
+    let errors = serde_json::to_string(&status.errors).map_err(|e| {
+        StoreError::Corrupt(format!("collection errors do not encode as JSON: {e}"))
+    })?;
+    let at = snapshot.collected_at;
 
     let mut values: Vec<&dyn ToSql> = vec![&cluster_id];
     values.extend(bind_snapshot(snapshot));
@@ -298,7 +335,6 @@ pub(super) fn write_collection(
             )
         })
     })?;
-    tx.commit()?;
     Ok(())
 }
 

@@ -29,7 +29,7 @@ use super::{
     Buckets, DailySnapshot, NodeDiskDaily, RetentionReport, RollupReport, Store, StoreError,
 };
 use crate::model::{
-    ClusterRecord, ClusterUpdate, CollectionStatus, NewCluster, NodeSample, Snapshot,
+    ClusterRecord, ClusterUpdate, Collected, CollectionStatus, NewCluster, NodeSample, Snapshot,
 };
 use crate::secretbox::SecretBox;
 
@@ -134,6 +134,18 @@ impl SqliteStore {
         // A panic while holding the lock cannot leave a transaction open (Transaction rolls back
         // on drop), so the connection is still usable.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Back-fills history: many collections of one cluster, each stored as
+    /// [`Store::write_collection`] stores it, in ONE transaction (all or, on the first error,
+    /// none; the same errors). Holds the writer until the batch is done. Returns how many were
+    /// written. Not on [`Store`]: nothing that works through the trait writes history in bulk.
+    pub fn write_collections(
+        &self,
+        cluster_id: i64,
+        collections: impl IntoIterator<Item = Collected>,
+    ) -> Result<usize, StoreError> {
+        history::write_collections(self, cluster_id, collections)
     }
 }
 

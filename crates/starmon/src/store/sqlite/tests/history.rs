@@ -353,3 +353,110 @@ fn writing_for_an_unknown_cluster_is_not_found() {
         Err(StoreError::NotFound(_))
     ));
 }
+
+// --- a batch of collections (back-fill) ---------------------------------------------------
+
+fn collected(snapshot: Snapshot, nodes: Vec<NodeSample>, status: CollectionStatus) -> Collected {
+    Collected {
+        snapshot,
+        nodes,
+        status,
+    }
+}
+
+#[test]
+fn a_batch_reads_back_as_written() {
+    let (_dir, store) = open();
+    let id = add(&store, "prod");
+    let partial = CollectionStatus {
+        collected_at: 2_000,
+        outcome: Outcome::Partial,
+        duration_ms: 3_456,
+        errors: vec![SourceError {
+            source: "fe 10.0.0.1:8030 /metrics".into(),
+            error: "timed out after 5000 ms".into(),
+        }],
+    };
+    let mut fe = bare_node("fe-1");
+    fe.kind = Some(NodeKind::Fe);
+    let batch = vec![
+        collected(
+            full_snapshot(1_000),
+            vec![full_node("10001"), fe.clone()],
+            ok_status(1_000),
+        ),
+        // Every measured field unknown: it must come back unknown, not 0.
+        collected(snap(2_000), vec![bare_node("10001")], partial.clone()),
+        collected(full_snapshot(3_000), vec![], ok_status(3_000)),
+    ];
+    assert_eq!(
+        store
+            .write_collections(id, batch.clone())
+            .expect("write_collections"),
+        3
+    );
+
+    let snapshots: Vec<Snapshot> = batch.iter().map(|c| c.snapshot.clone()).collect();
+    assert_eq!(
+        store.snapshots(id, 0, 10_000).expect("snapshots"),
+        snapshots
+    );
+    assert_eq!(
+        store.statuses(id, 0, 10_000).expect("statuses"),
+        vec![ok_status(1_000), partial, ok_status(3_000)]
+    );
+    assert_eq!(
+        store
+            .node_samples(id, "10001", 0, 10_000)
+            .expect("node_samples"),
+        vec![(1_000, full_node("10001")), (2_000, bare_node("10001"))]
+    );
+    assert_eq!(
+        store
+            .node_samples(id, "fe-1", 0, 10_000)
+            .expect("node_samples"),
+        vec![(1_000, fe)]
+    );
+    assert_eq!(count(&store, "node_disks", id), 2);
+}
+
+#[test]
+fn a_batch_for_an_unknown_cluster_is_not_found() {
+    let (_dir, store) = open();
+    let id = add(&store, "prod");
+    assert!(matches!(
+        store.write_collections(
+            id + 1,
+            vec![collected(snap(1_000), vec![], ok_status(1_000))]
+        ),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_nothing_stored(&store, id + 1);
+}
+
+#[test]
+fn a_failing_collection_stores_nothing_of_the_batch() {
+    let (_dir, store) = open();
+    let id = add(&store, "prod");
+    // The third collection repeats the first one's instant, after two were written.
+    let batch = vec![
+        collected(
+            full_snapshot(1_000),
+            vec![full_node("10001")],
+            ok_status(1_000),
+        ),
+        collected(snap(2_000), vec![], ok_status(2_000)),
+        collected(snap(1_000), vec![], ok_status(1_000)),
+    ];
+    match store.write_collections(id, batch) {
+        Err(StoreError::Conflict(msg)) => assert!(msg.contains("1000"), "{msg}"),
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_nothing_stored(&store, id);
+    // The writer is free again afterwards.
+    write(&store, id, &snap(5_000));
+    assert_eq!(
+        store.snapshots(id, 0, 10_000).expect("snapshots"),
+        vec![snap(5_000)]
+    );
+}
