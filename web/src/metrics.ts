@@ -24,7 +24,9 @@ export const NODE_METRICS = [
 export type NodeMetric = (typeof NODE_METRICS)[number];
 
 export const BE_METRICS: NodeMetric[] = ['cpu_usage_pct', 'mem_usage_pct', 'mem_used_bytes', 'max_disk_used_pct', 'disk_used_bytes', 'tablets', 'compaction_score', 'running_queries', 'net_rx_bytes_per_sec', 'net_tx_bytes_per_sec', 'disk_read_bytes_per_sec', 'disk_write_bytes_per_sec'];
-export const FE_METRICS: NodeMetric[] = ['qps', 'query_latency_p99', 'connections', 'jvm_heap_used_pct', 'cpu_usage_pct', 'mem_usage_pct'];
+// An FE's samples come from its /metrics (JVM, queries, connections): StarRocks reports no host CPU
+// or memory for an FE, so those are not offered for one.
+export const FE_METRICS: NodeMetric[] = ['qps', 'query_latency_p99', 'connections', 'jvm_heap_used_pct'];
 
 export function metricLabel(m: string): string {
   return t(('metric.' + m) as Key);

@@ -266,6 +266,7 @@ describe('dashboard', () => {
     await page.locator('#nodes-be tbody tr >> nth=0').locator('input.pick').check();
     await page.locator('#nodes-be tbody tr >> nth=1').locator('input.pick').check();
     await page.waitForFunction(() => Number(document.querySelector('#chart-compare')?.dataset.drawn) >= 1);
+    assert.equal(await page.locator('#chart-compare').count(), 1, 'one comparison chart, however fast the picks');
     assert.equal(await page.locator('#chart-compare .u-legend .u-series').count(), 3, 'x plus two nodes in the legend');
     assert.ok((await points(page, 'chart-compare')) > 0);
     assert.match(page.url(), /compare=/);
@@ -290,6 +291,10 @@ describe('dashboard', () => {
     await page.waitForURL(new RegExp(`/nodes/${encodeURIComponent(fe).replace(/\./g, '\\.')}`));
     await ready(page, 1, r0);
     assert.ok((await points(page, 'chart-node-qps')) > 0, 'the FE has QPS points');
+    // Every chart of the FE page has data: none for figures StarRocks never reports for an FE.
+    for (const id of await page.locator('[data-chart]').evaluateAll((cs) => cs.map((c) => c.id))) {
+      assert.ok((await points(page, id)) > 0, `${id} has data on the FE page`);
+    }
     await shot(page, '06-node-fe');
     assert.deepEqual(errors, []);
     await context.close();

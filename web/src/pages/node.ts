@@ -14,7 +14,7 @@ import { clusterHead } from './head';
 
 /** Charts of a node: metrics drawn together share a chart. */
 const BE_CHARTS: NodeMetric[][] = [['cpu_usage_pct', 'mem_usage_pct'], ['max_disk_used_pct'], ['mem_used_bytes'], ['disk_used_bytes'], ['net_rx_bytes_per_sec', 'net_tx_bytes_per_sec'], ['disk_read_bytes_per_sec', 'disk_write_bytes_per_sec'], ['tablets'], ['compaction_score'], ['running_queries']];
-const FE_CHARTS: NodeMetric[][] = [['qps'], ['query_latency_p99'], ['connections'], ['jvm_heap_used_pct'], ['cpu_usage_pct', 'mem_usage_pct']];
+const FE_CHARTS: NodeMetric[][] = [['qps'], ['query_latency_p99'], ['connections'], ['jvm_heap_used_pct']];
 
 export async function nodePage(ctx: Ctx): Promise<void> {
   const [id, nodeId] = ctx.params;

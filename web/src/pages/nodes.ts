@@ -124,7 +124,11 @@ export async function nodesPage(ctx: Ctx): Promise<void> {
     if (cns.length) tables.append(h('section', { class: 'card' }, h('h3', null, t('nodes.cn'), h('span', { class: 'count' }, ` (${cns.filter((n) => n.alive).length}/${cns.length})`)), sortableTable(beCols, cns, rowOpts('cn'))));
   }
 
+  // Picking two nodes quickly starts two renders; only the latest may draw, or the box would
+  // show one chart per render.
+  let compareGen = 0;
   async function renderCompare(): Promise<void> {
+    const gen = ++compareGen;
     compareChart?.destroy();
     compareChart = null;
     const picked = nodes.filter((n) => selected.has(n.node_id));
@@ -152,6 +156,7 @@ export async function nodesPage(ctx: Ctx): Promise<void> {
     const hists = await Promise.all(
       picked.map((n) => api<History>(`${base}/nodes/${encodeURIComponent(n.node_id)}/metrics?names=${metric}&from=${Math.round(r.from)}&to=${Math.round(r.to)}&points=${points}`, { signal: ctx.signal })),
     );
+    if (gen !== compareGen || ctx.signal.aborted) return;
     // One x axis: the union of every node's bucket times (the buckets are aligned to `from`).
     const merged: History = { series: {}, step_seconds: hists[0]?.step_seconds ?? 1, from: r.from, to: r.to };
     picked.forEach((n, i) => (merged.series[n.node_id] = hists[i].series[metric] ?? []));
