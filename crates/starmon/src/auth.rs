@@ -40,6 +40,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
+use utoipa::ToSchema;
 
 use crate::api::ApiError;
 use crate::config::{AuthConfig, ServerConfig};
@@ -298,13 +299,23 @@ pub fn routes(state: AuthState) -> Router {
         .with_state(state)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     username: String,
+    #[schema(write_only)]
     password: String,
 }
 
+/// Log in: a session cookie (and its value, usable as a Bearer token)
+#[utoipa::path(post, path = "/api/v1/auth/login", security(), request_body = inline(Login),
+    responses(
+        (status = 200, description = "Logged in"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 401, description = "Invalid username or password", body = Error),
+        (status = 403, description = "A cross-origin request from a browser", body = Error),
+        (status = 429, description = "Too many failed logins for this user name or from this address; the Retry-After header says when to try again", body = Error),
+    ))]
 async fn login(
     State(state): State<AuthState>,
     ClientAddr(client): ClientAddr,
@@ -368,6 +379,9 @@ async fn login(
         .into_response())
 }
 
+/// End the session
+#[utoipa::path(post, path = "/api/v1/auth/logout",
+    responses((status = 204, description = "Logged out"), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error)))]
 async fn logout(
     State(state): State<AuthState>,
     Caller(caller): Caller,
@@ -384,6 +398,9 @@ async fn logout(
     Ok((jar.remove(gone), StatusCode::NO_CONTENT).into_response())
 }
 
+/// Who is calling, and whether access control is on
+#[utoipa::path(get, path = "/api/v1/auth/me",
+    responses((status = 200, description = "Caller"), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error)))]
 async fn me(State(state): State<AuthState>, Caller(caller): Caller) -> Json<serde_json::Value> {
     Json(match caller {
         Some(id) => json!({
@@ -409,6 +426,9 @@ fn session_user(caller: Option<Identity>) -> Result<String, ApiError> {
     }
 }
 
+/// Your API tokens (never the token itself); needs a login session
+#[utoipa::path(get, path = "/api/v1/tokens",
+    responses((status = 200, description = "Tokens"), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
 async fn list_tokens(
     State(state): State<AuthState>,
     Caller(caller): Caller,
@@ -418,12 +438,16 @@ async fn list_tokens(
     Ok(Json(json!({"tokens": tokens})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
+    #[schema(schema_with = crate::api::text_schema)]
     name: String,
 }
 
+/// Create an API token (shown once); needs a login session
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = inline(NewToken),
+    responses((status = 201, description = "Created"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
 async fn create_token(
     State(state): State<AuthState>,
     Caller(caller): Caller,
@@ -456,6 +480,15 @@ async fn create_token(
         .into_response())
 }
 
+/// Revoke one of your API tokens; needs a login session
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path,)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error),
+        (status = 403, description = "Tokens cannot manage tokens", body = Error),
+        (status = 404, description = "No such live token of yours", body = Error),
+    ))]
 async fn revoke_token(
     State(state): State<AuthState>,
     Caller(caller): Caller,

@@ -36,6 +36,7 @@ fn cluster_param(c: Option<&str>) -> Result<Option<i64>, ApiError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     #[serde(default)]
@@ -59,7 +60,9 @@ enum StateFilter {
     All,
 }
 
-/// `GET /api/v1/alerts?cluster_id=&state=pending|firing`: alerts pending or firing now.
+/// Alerts pending or firing now
+#[utoipa::path(get, path = "/api/v1/alerts", params(ListParams),
+    responses((status = 200, description = "Alerts"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParams>) -> ApiResult {
     let cluster = cluster_param(q.cluster_id.as_deref())?;
     let state = match q.state.as_deref() {
@@ -114,6 +117,7 @@ pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParam
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HistoryParams {
     #[serde(default)]
@@ -132,7 +136,9 @@ pub(crate) struct HistoryParams {
     limit: Option<String>,
 }
 
-/// `GET /api/v1/alerts/history?cluster_id=&from=&to=&limit=`: transitions, newest first.
+/// Alert transitions (pending, firing, resolved, acknowledged), newest first
+#[utoipa::path(get, path = "/api/v1/alerts/history", params(HistoryParams),
+    responses((status = 200, description = "Events"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn history(
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<HistoryParams>,
@@ -153,7 +159,13 @@ pub(super) async fn history(
     Ok(Json(json!({ "events": events })))
 }
 
-/// `POST /api/v1/alerts/{id}/ack`.
+/// Acknowledge an alert
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", params(("id" = i64, Path,)),
+    responses(
+        (status = 200, description = "Acknowledged", body = ref("#/components/schemas/Alert")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such alert", body = Error),
+    ))]
 pub(super) async fn ack(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -186,8 +198,9 @@ fn rule_json(r: &Rule) -> Value {
     }
 }
 
-/// `GET /api/v1/alert-rules`: every rule with its effective settings, and the metric names a
-/// user rule may use.
+/// Built-in and user rules with their effective settings, and the metrics user rules may use
+#[utoipa::path(get, path = "/api/v1/alert-rules",
+    responses((status = 200, description = "Rules")))]
 pub(super) async fn rules(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
     let store = ctx.store.clone();
     let config = ctx.alerts.clone();
@@ -247,7 +260,14 @@ fn check_for(f: Option<u64>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `PATCH /api/v1/alert-rules/{id}`: a built-in rule's settings, or a user rule.
+/// Change a rule's settings (built-in: enabled, threshold, for_secs, severity)
+#[utoipa::path(patch, path = "/api/v1/alert-rules/{id}", params(("id" = String, Path,)),
+    request_body = inline(RulePatch),
+    responses(
+        (status = 200, description = "Rule", body = ref("#/components/schemas/Rule")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such rule", body = Error),
+    ))]
 pub(super) async fn patch_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -335,7 +355,12 @@ fn yes() -> bool {
     true
 }
 
-/// `POST /api/v1/alert-rules`: a threshold on a stored metric.
+/// A user rule: a threshold on a stored metric of the cluster or of each node
+#[utoipa::path(post, path = "/api/v1/alert-rules", request_body = inline(NewRule),
+    responses(
+        (status = 201, description = "Created", body = ref("#/components/schemas/Rule")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+    ))]
 pub(super) async fn create_rule(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -376,7 +401,13 @@ pub(super) async fn create_rule(
     Ok((StatusCode::CREATED, Json(rule_json(&Rule::User(stored)))).into_response())
 }
 
-/// `DELETE /api/v1/alert-rules/{id}`: a user rule (built-in rules are disabled instead).
+/// Delete a user rule (built-in rules are disabled instead)
+#[utoipa::path(delete, path = "/api/v1/alert-rules/{id}", params(("id" = String, Path,)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such rule", body = Error),
+    ))]
 pub(super) async fn delete_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -399,8 +430,9 @@ pub(super) async fn delete_rule(
     }
 }
 
-/// `GET /api/v1/silences?all=true`: active and future silences (all, with `all=true`).
+/// The query of `GET /api/v1/silences`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SilencesParams {
     #[serde(default)]
@@ -408,6 +440,9 @@ pub(crate) struct SilencesParams {
     all: Option<String>,
 }
 
+/// Silences (active and future; all with all=true)
+#[utoipa::path(get, path = "/api/v1/silences", params(SilencesParams),
+    responses((status = 200, description = "Silences"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn silences(
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<SilencesParams>,
@@ -462,7 +497,9 @@ fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
     }
 }
 
-/// `POST /api/v1/silences`: mutes notifications of matching alerts until `ends_at`.
+/// Mute notifications of matching alerts until ends_at
+#[utoipa::path(post, path = "/api/v1/silences", request_body = inline(NewSilence),
+    responses((status = 201, description = "Created"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn create_silence(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -515,7 +552,13 @@ pub(super) async fn create_silence(
     Ok((StatusCode::CREATED, Json(json!(s))).into_response())
 }
 
-/// `DELETE /api/v1/silences/{id}`.
+/// End a silence
+#[utoipa::path(delete, path = "/api/v1/silences/{id}", params(("id" = i64, Path,)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such silence", body = Error),
+    ))]
 pub(super) async fn delete_silence(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,

@@ -21,6 +21,7 @@ use crate::store::StoreError;
 
 /// A cluster to register (or to test before registering).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = NewCluster)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewClusterBody {
     #[schema(schema_with = text_schema)]
@@ -77,8 +78,17 @@ fn target(c: &NewCluster) -> Target {
     }
 }
 
-/// `POST /api/v1/clusters`: registers a cluster (after a login test unless `"test": false`);
-/// 201 with the record, 409 for a taken name, 422 when the cluster does not answer.
+/// Register a cluster
+///
+/// After a login test unless `"test": false`.
+#[utoipa::path(post, path = "/api/v1/clusters",
+    request_body = ref("#/components/schemas/NewCluster"),
+    responses(
+        (status = 201, description = "Registered", body = ref("#/components/schemas/Cluster")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 409, description = "The name is taken", body = Error),
+        (status = 422, description = "The cluster did not accept the login", body = Error),
+    ))]
 pub(super) async fn create(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -112,14 +122,22 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(json!(record))).into_response())
 }
 
-/// `GET /api/v1/clusters`: the registered clusters.
+/// Registered clusters
+#[utoipa::path(get, path = "/api/v1/clusters",
+    responses((status = 200, description = "Clusters")))]
 pub(super) async fn list(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
     let store = ctx.store.clone();
     let all = blocking(move || store.list_clusters()).await?;
     Ok(Json(json!({"clusters": all})))
 }
 
-/// `GET /api/v1/clusters/{id}`.
+/// One cluster
+#[utoipa::path(get, path = "/api/v1/clusters/{id}", params(("id" = i64, Path, description = "Cluster id")),
+    responses(
+        (status = 200, description = "Cluster", body = ref("#/components/schemas/Cluster")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn one(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -131,6 +149,7 @@ pub(super) async fn one(
 
 /// The fields to change; a field left out keeps its value (`null` is refused).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ClusterUpdate)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClusterUpdateBody {
     #[schema(schema_with = text_schema)]
@@ -179,8 +198,17 @@ impl ClusterUpdateBody {
     }
 }
 
-/// `PATCH /api/v1/clusters/{id}`: changes the fields given (a new password too); the collector
-/// and the overview start over with the new settings at once.
+/// Edit a cluster (only the fields given)
+///
+/// A new password too; the collector and the overview start over with the new settings at once.
+#[utoipa::path(patch, path = "/api/v1/clusters/{id}", params(("id" = i64, Path, description = "Cluster id")),
+    request_body = ref("#/components/schemas/ClusterUpdate"),
+    responses(
+        (status = 200, description = "Edited", body = ref("#/components/schemas/Cluster")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+        (status = 409, description = "The name is taken", body = Error),
+    ))]
 pub(super) async fn update(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -208,7 +236,13 @@ pub(super) async fn update(
     Ok(Json(json!(record)))
 }
 
-/// `DELETE /api/v1/clusters/{id}`: the cluster and all its history; 204.
+/// Remove a cluster and its history
+#[utoipa::path(delete, path = "/api/v1/clusters/{id}", params(("id" = i64, Path, description = "Cluster id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn remove(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -227,7 +261,15 @@ pub(super) async fn remove(
     }
 }
 
-/// `POST /api/v1/clusters/test`: tests a cluster that is not registered (same body as create).
+/// Test a connection before registering
+///
+/// The same body as registering.
+#[utoipa::path(post, path = "/api/v1/clusters/test",
+    request_body = ref("#/components/schemas/NewCluster"),
+    responses(
+        (status = 200, description = "What answered", body = ref("#/components/schemas/ConnectionCheck")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+    ))]
 pub(super) async fn test_new(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -238,7 +280,15 @@ pub(super) async fn test_new(
     Ok(Json(json!(check)))
 }
 
-/// `POST /api/v1/clusters/{id}/test`: tests a registered cluster with its stored password.
+/// Test the connection of a registered cluster
+///
+/// With its stored password.
+#[utoipa::path(post, path = "/api/v1/clusters/{id}/test", params(("id" = i64, Path, description = "Cluster id")),
+    responses(
+        (status = 200, description = "What answered", body = ref("#/components/schemas/ConnectionCheck")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn test_registered(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,

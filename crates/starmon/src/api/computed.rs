@@ -155,10 +155,9 @@ fn day_figures(d: Option<&DailySnapshot>) -> Vec<(&'static str, Option<f64>)> {
     ]
 }
 
-/// `GET /api/v1/clusters/{id}/kpis?window=300&at=`: the window ending at `at` (default now)
-/// against the window before it, a day before and a week before; and the last complete day
-/// against the day before it and the same day a week earlier.
+/// The query of `GET /api/v1/clusters/{id}/kpis`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KpiParams {
     #[serde(default)]
@@ -170,6 +169,17 @@ pub(crate) struct KpiParams {
     at: Option<String>,
 }
 
+/// Success rate, rates and averages over a window, with period-over-period change
+///
+/// The window ending at `at` (default now) against the window before it, a day before and a week
+/// before; and the last complete day against the day before it and the same day a week earlier.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/kpis",
+    params(("id" = i64, Path, description = "Cluster id"), KpiParams),
+    responses(
+        (status = 200, description = "KPIs"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn kpis(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,

@@ -75,7 +75,9 @@ pub fn health(
     (worst, reasons.into_iter().map(|(_, r)| r).collect())
 }
 
-/// `GET /api/v1/fleet`.
+/// Every cluster at a glance: health and why, nodes alive, QPS, p99, errors, disks, days until 90 %
+#[utoipa::path(get, path = "/api/v1/fleet",
+    responses((status = 200, description = "Fleet")))]
 pub(super) async fn fleet(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
     let store = ctx.store.clone();
     let alerting = ctx.alerting.clone();

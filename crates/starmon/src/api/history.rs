@@ -25,7 +25,9 @@ pub const MAX_NAMES: usize = 100;
 /// The range when a request gives no `from`: an hour before `to`.
 const DEFAULT_SPAN_MS: i64 = 3_600_000;
 
-/// `GET /api/v1/clusters/{id}/latest`.
+/// The latest stored snapshot
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/latest", params(("id" = i64, Path, description = "Cluster id")),
+    responses((status = 200, description = "Snapshot"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn latest(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -71,6 +73,7 @@ struct HistoryQuery {
 /// the parameter and its value). The `value_type`s are what the document promises; `serde(default)`
 /// keeps the parameters optional there without making them nullable.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HistoryParams {
     /// Comma-separated metric names (the document lists them and adds the pattern).
@@ -223,9 +226,16 @@ fn daily_equivalent(d: &DailySnapshot, name: &str) -> Option<f64> {
     }
 }
 
-/// `GET /api/v1/clusters/{id}/metrics?names=qps,query_latency_p99&from=&to=&step=&points=`.
+/// Metric history, downsampled (min/avg/max per bucket)
+///
 /// Where the range reaches back past the detail retention, the days before it are served from
 /// the daily rollups (one point per day at its local start, for the metrics that have one).
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/metrics", params(("id" = i64, Path, description = "Cluster id"), HistoryParams),
+    responses(
+        (status = 200, description = "Series", body = ref("#/components/schemas/History")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn metrics(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -276,8 +286,16 @@ pub(super) async fn metrics(
     Ok(Json(body))
 }
 
-/// `GET /api/v1/clusters/{id}/nodes/{node}/metrics?names=cpu_usage_pct,…`: one node's history
-/// (a BE/CN by its id, an FE by its name); empty series when it has no samples in the range.
+/// One node's history (BE/CN id or FE name)
+///
+/// Empty series when the node has no samples in the range.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/nodes/{node}/metrics",
+    params(("id" = i64, Path, description = "Cluster id"), ("node" = String, Path,), HistoryParams),
+    responses(
+        (status = 200, description = "Series", body = ref("#/components/schemas/History")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn node_metrics(
     State(ctx): State<Ctx>,
     Path((id, node)): Path<(String, String)>,
@@ -296,8 +314,9 @@ pub(super) async fn node_metrics(
     Ok(Json(body))
 }
 
-/// `GET /api/v1/clusters/{id}/daily?days=30`: the daily rollups of the last `days` local days.
+/// The query of `GET /api/v1/clusters/{id}/daily`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DailyParams {
     #[serde(default)]
@@ -305,6 +324,11 @@ pub(crate) struct DailyParams {
     days: Option<String>,
 }
 
+/// Daily rollups
+///
+/// Those of the last `days` local days.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/daily", params(("id" = i64, Path, description = "Cluster id"), DailyParams),
+    responses((status = 200, description = "Days"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn daily(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -331,6 +355,7 @@ pub(super) async fn daily(
 
 /// `from`/`to` of a request for stored rows.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RangeParams {
     /// Start (default: an hour before `to`)
@@ -343,7 +368,9 @@ pub(crate) struct RangeParams {
     to: Option<String>,
 }
 
-/// `GET /api/v1/clusters/{id}/status?from=&to=`: how each collection went.
+/// How each collection went
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/status", params(("id" = i64, Path, description = "Cluster id"), RangeParams),
+    responses((status = 200, description = "Statuses"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn status(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -356,8 +383,12 @@ pub(super) async fn status(
     Ok(Json(json!({"cluster_id": c.id, "statuses": rows})))
 }
 
-/// Per BE and data path, the dates the 90 % and 95 % limits are expected to be crossed
-/// (docs/design.md "Capacity forecast"), from the last 30 days of daily maxima.
+/// Capacity forecast per BE data path
+///
+/// The dates the 90 % and 95 % limits are expected to be crossed (docs/design.md "Capacity
+/// forecast"), from the last 30 days of daily maxima.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/capacity", params(("id" = i64, Path, description = "Cluster id")),
+    responses((status = 200, description = "Forecasts"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn capacity(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,

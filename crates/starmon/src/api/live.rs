@@ -227,8 +227,16 @@ async fn fetch(
     }
 }
 
-/// `GET /api/v1/clusters/{id}/overview`: the cluster right now (cached for a few seconds; the
-/// `Age` header says how old the answer is).
+/// The cluster right now (cached up to 5 s; falls back to stored data, marked stale)
+///
+/// The `Age` header says how old the answer is.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/overview", params(("id" = i64, Path, description = "Cluster id")),
+    responses(
+        (status = 200, description = "Overview", body = ref("#/components/schemas/Overview"),
+            headers(("Age" = i64, description = "Seconds since the cluster was asked"))),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn overview(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -251,7 +259,11 @@ pub(super) async fn overview(
         .into_response())
 }
 
-/// `GET /api/v1/clusters/{id}/nodes`: every node of the latest collection that listed nodes.
+/// The nodes of the latest collection
+///
+/// Every node of the latest collection that listed nodes.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/nodes", params(("id" = i64, Path, description = "Cluster id")),
+    responses((status = 200, description = "Nodes"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn nodes(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,

@@ -31,6 +31,7 @@ pub use error::{ApiError, ErrorBody};
 pub(crate) use history::node_metric_names;
 pub use history::{MAX_NAMES, MAX_POINTS};
 pub use live::{LiveService, OVERVIEW_TTL};
+pub(crate) use request::text_schema;
 use request::{ApiQuery, NoQuery};
 
 /// What the handlers share.
@@ -99,12 +100,9 @@ type Ctx = ApiState;
 
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route("/healthz", get(|_: ApiQuery<NoQuery>| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(own_metrics))
-        .route(
-            "/api/v1/openapi.json",
-            get(|_: ApiQuery<NoQuery>| async { Json(openapi::document()) }),
-        )
+        .route("/api/v1/openapi.json", get(openapi_json))
         .route(
             "/api/v1/clusters",
             get(clusters::list).post(clusters::create),
@@ -164,7 +162,24 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
-/// `GET /metrics`: starmon's own metrics in the Prometheus text format.
+/// Liveness
+#[utoipa::path(get, path = "/healthz", security(),
+    responses((status = 200, description = "Up", body = String, content_type = "text/plain")))]
+async fn healthz(_: ApiQuery<NoQuery>) -> &'static str {
+    "ok\n"
+}
+
+/// This document
+#[utoipa::path(get, path = "/api/v1/openapi.json", security(),
+    responses((status = 200, description = "OpenAPI 3.0", body = Object)))]
+async fn openapi_json(_: ApiQuery<NoQuery>) -> Json<serde_json::Value> {
+    Json(openapi::document())
+}
+
+/// starmon's own metrics (Prometheus / OpenMetrics text)
+#[utoipa::path(get, path = "/metrics",
+    responses((status = 200, description = "Metrics", body = String,
+        content_type = "application/openmetrics-text")))]
 async fn own_metrics(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> Response {
     let store = ctx.store.clone();
     let (size, clusters) = tokio::task::spawn_blocking(move || {
