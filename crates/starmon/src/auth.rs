@@ -36,7 +36,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
@@ -310,7 +310,7 @@ struct Login {
 /// Log in: a session cookie (and its value, usable as a Bearer token)
 #[utoipa::path(post, path = "/api/v1/auth/login", security(), request_body = inline(Login),
     responses(
-        (status = 200, description = "Logged in"),
+        (status = 200, description = "Logged in", body = inline(Session)),
         (status = 400, description = "A parameter is wrong; the message names it", body = Error),
         (status = 401, description = "Invalid username or password", body = Error),
         (status = 403, description = "A cross-origin request from a browser", body = Error),
@@ -374,9 +374,19 @@ async fn login(
         ));
     Ok((
         jar.add(cookie),
-        Json(json!({"username": username, "expires_at": expires_at})),
+        Json(Session {
+            username,
+            expires_at,
+        }),
     )
         .into_response())
+}
+
+/// The answer of a login (the session itself is in the cookie).
+#[derive(Serialize, ToSchema)]
+struct Session {
+    username: String,
+    expires_at: i64,
 }
 
 /// End the session
@@ -400,16 +410,49 @@ async fn logout(
 
 /// Who is calling, and whether access control is on
 #[utoipa::path(get, path = "/api/v1/auth/me",
-    responses((status = 200, description = "Caller"), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error)))]
-async fn me(State(state): State<AuthState>, Caller(caller): Caller) -> Json<serde_json::Value> {
+    responses((status = 200, description = "Caller", body = inline(Me)), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error)))]
+async fn me(State(state): State<AuthState>, Caller(caller): Caller) -> Json<Me> {
     Json(match caller {
-        Some(id) => json!({
-            "auth_enabled": state.enabled(),
-            "username": id.username,
-            "via": match id.via { Via::Session(_) => "session", Via::Token => "token" },
-        }),
-        None => json!({"auth_enabled": state.enabled(), "username": null}),
+        Some(id) => Me {
+            auth_enabled: state.enabled(),
+            username: Some(id.username),
+            via: Some(match id.via {
+                Via::Session(_) => CallerVia::Session,
+                Via::Token => CallerVia::Token,
+            }),
+        },
+        None => Me {
+            auth_enabled: state.enabled(),
+            username: None,
+            via: None,
+        },
     })
+}
+
+/// Who is calling: no one (null, with access control off), or a user by session or token.
+#[derive(Serialize, ToSchema)]
+struct Me {
+    auth_enabled: bool,
+    #[schema(required = true)]
+    username: Option<String>,
+    /// Left out when no one is logged in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = via_schema)]
+    via: Option<CallerVia>,
+}
+
+fn via_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::SchemaType::String)
+        .enum_values(Some(["session", "token"]))
+        .build()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum CallerVia {
+    Session,
+    Token,
 }
 
 /// The user of a login session; tokens cannot manage tokens.
@@ -447,7 +490,7 @@ struct NewToken {
 
 /// Create an API token (shown once); needs a login session
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = inline(NewToken),
-    responses((status = 201, description = "Created"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
+    responses((status = 201, description = "Created", body = inline(CreatedToken)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
 async fn create_token(
     State(state): State<AuthState>,
     Caller(caller): Caller,
@@ -469,15 +512,23 @@ async fn create_token(
     );
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": record.id,
-            "name": record.name,
-            "created_at": record.created_at,
-            // The only time the token is shown.
-            "token": token.expose_secret(),
-        })),
+        Json(CreatedToken {
+            id: record.id,
+            name: record.name,
+            created_at: record.created_at,
+            token: token.expose_secret().to_string(),
+        }),
     )
         .into_response())
+}
+
+/// A new API token: the only time the token itself is shown.
+#[derive(Serialize, ToSchema)]
+struct CreatedToken {
+    id: i64,
+    name: String,
+    created_at: i64,
+    token: String,
 }
 
 /// Revoke one of your API tokens; needs a login session

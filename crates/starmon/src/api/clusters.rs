@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -16,7 +16,7 @@ use super::request::{
 };
 use super::{ApiError, Ctx};
 use crate::collector::{check_connection, Target};
-use crate::model::{ClusterUpdate, NewCluster};
+use crate::model::{ClusterRecord, ClusterUpdate, NewCluster};
 use crate::store::StoreError;
 
 /// A cluster to register (or to test before registering).
@@ -122,13 +122,23 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(json!(record))).into_response())
 }
 
+/// The answer of `GET /api/v1/clusters`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ClusterList {
+    #[schema(value_type = Vec<Cluster>)]
+    clusters: Vec<ClusterRecord>,
+}
+
 /// Registered clusters
 #[utoipa::path(get, path = "/api/v1/clusters",
-    responses((status = 200, description = "Clusters")))]
-pub(super) async fn list(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
+    responses((status = 200, description = "Clusters", body = inline(ClusterList))))]
+pub(super) async fn list(
+    State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<ClusterList>, ApiError> {
     let store = ctx.store.clone();
-    let all = blocking(move || store.list_clusters()).await?;
-    Ok(Json(json!({"clusters": all})))
+    let clusters = blocking(move || store.list_clusters()).await?;
+    Ok(Json(ClusterList { clusters }))
 }
 
 /// One cluster

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::request::{blocking, cluster, now_ms, range, ApiQuery, ApiResult, NoQuery};
 use super::{ApiError, Ctx};
@@ -27,16 +27,28 @@ const DEFAULT_SPAN_MS: i64 = 3_600_000;
 
 /// The latest stored snapshot
 #[utoipa::path(get, path = "/api/v1/clusters/{id}/latest", params(("id" = i64, Path, description = "Cluster id")),
-    responses((status = 200, description = "Snapshot"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
+    responses((status = 200, description = "Snapshot", body = inline(Latest)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn latest(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<Latest>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
-    let snap = blocking(move || store.latest_snapshot(c.id)).await?;
-    Ok(Json(json!({"cluster_id": c.id, "snapshot": snap})))
+    let snapshot = blocking(move || store.latest_snapshot(c.id)).await?;
+    Ok(Json(Latest {
+        cluster_id: c.id,
+        snapshot,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/latest`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Latest {
+    cluster_id: i64,
+    /// Null before the first collection.
+    #[schema(required = true)]
+    snapshot: Option<Snapshot>,
 }
 
 /// The fields of a stored row by name (the specification's column names).

@@ -14,13 +14,15 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
-use super::request::{blocking, cluster, now_ms, ApiQuery, ApiResult, NoQuery};
+use super::request::{blocking, cluster, now_ms, ApiQuery, NoQuery};
 use super::{ApiError, Ctx};
 use crate::collector::{ClusterCollector, Target};
 use crate::config::CollectorConfig;
-use crate::model::{ClusterRecord, Outcome};
+use crate::model::{ClusterRecord, NodeSample, Outcome};
 use crate::starrocks::client::Http;
 use crate::store::Store;
 
@@ -263,20 +265,33 @@ pub(super) async fn overview(
 ///
 /// Every node of the latest collection that listed nodes.
 #[utoipa::path(get, path = "/api/v1/clusters/{id}/nodes", params(("id" = i64, Path, description = "Cluster id")),
-    responses((status = 200, description = "Nodes"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
+    responses((status = 200, description = "Nodes", body = inline(Nodes)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn nodes(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<Nodes>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let latest = blocking(move || store.latest_nodes(c.id)).await?;
-    let (at, nodes) = match latest {
+    let (collected_at, nodes) = match latest {
         Some((at, nodes)) => (Some(at), nodes),
         None => (None, Vec::new()),
     };
-    Ok(Json(
-        json!({"cluster_id": c.id, "collected_at": at, "nodes": nodes}),
-    ))
+    Ok(Json(Nodes {
+        cluster_id: c.id,
+        collected_at,
+        nodes,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/nodes`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Nodes {
+    cluster_id: i64,
+    /// Null when no collection has listed nodes yet.
+    #[schema(required = true)]
+    collected_at: Option<i64>,
+    #[schema(value_type = Vec<Node>)]
+    nodes: Vec<NodeSample>,
 }

@@ -179,47 +179,6 @@ fn check_schema() -> Value {
     }))
 }
 
-fn fleet_item() -> Value {
-    let mut props = serde_json::Map::new();
-    for n in [
-        "fe_alive",
-        "fe_total",
-        "be_alive",
-        "be_total",
-        "cn_alive",
-        "cn_total",
-        "collected_at",
-        "alerts_firing",
-    ] {
-        props.insert(n.into(), nullable("integer"));
-    }
-    for n in [
-        "qps",
-        "query_latency_p99",
-        "error_rate",
-        "disk_usage_pct",
-        "max_disk_used_pct",
-        "days_until_90",
-    ] {
-        props.insert(n.into(), nullable("number"));
-    }
-    let mut item = object(Value::Object(props));
-    item["properties"]["id"] = json!({"type": "integer"});
-    item["properties"]["name"] = json!({"type": "string"});
-    item["properties"]["health"] =
-        json!({"type": "string", "enum": ["ok", "unknown", "warning", "critical"]});
-    item["properties"]["reasons"] = json!({"type": "array", "items": {"type": "string", "enum": [
-        "no_data", "collection_failed", "collection_partial", "collection_stale", "no_fe_majority",
-        "fe_dead", "no_be_alive", "be_dead", "cn_dead", "disk_over_95", "disk_over_90",
-        "disk_90_within_7_days", "alerts_firing"]}});
-    item["properties"]["outcome"] =
-        json!({"type": "string", "enum": ["ok", "partial", "failed"], "nullable": true});
-    item["properties"]["errors"] = json!({"type": "integer"});
-    item["properties"]["date_90"] = json!({"type": "string", "format": "date", "nullable": true});
-    item["required"] = json!(["id", "name", "health", "reasons", "outcome", "errors"]);
-    item
-}
-
 fn severity_schema() -> Value {
     json!({"type": "string", "enum": ["info", "warning", "critical"]})
 }
@@ -513,33 +472,6 @@ fn hand_written(doc: &mut Value) {
     }));
     let bodies: Vec<(&str, &str, &str, Value)> = vec![
         (
-            "/api/v1/clusters",
-            "get",
-            "200",
-            object(json!({"clusters": {"type": "array", "items": reference("Cluster")}})),
-        ),
-        (
-            "/api/v1/fleet",
-            "get",
-            "200",
-            object(json!({"clusters": {"type": "array", "items": fleet_item()}})),
-        ),
-        (
-            "/api/v1/clusters/{id}/latest",
-            "get",
-            "200",
-            object(json!({
-            "cluster_id": {"type": "integer"}, "snapshot": {"allOf": [reference("Snapshot")], "nullable": true}})),
-        ),
-        (
-            "/api/v1/clusters/{id}/nodes",
-            "get",
-            "200",
-            object(json!({
-            "cluster_id": {"type": "integer"}, "collected_at": nullable("integer"),
-            "nodes": {"type": "array", "items": reference("Node")}})),
-        ),
-        (
             "/api/v1/clusters/{id}/status",
             "get",
             "200",
@@ -555,35 +487,12 @@ fn hand_written(doc: &mut Value) {
             "days": {"type": "array", "items": {"type": "object", "required": ["date", "samples"]}}})),
         ),
         (
-            "/api/v1/auth/login",
-            "post",
-            "200",
-            object(json!({"username": {"type": "string"}, "expires_at": {"type": "integer"}})),
-        ),
-        (
-            "/api/v1/auth/me",
-            "get",
-            "200",
-            json!({"type": "object", "required": ["auth_enabled", "username"], "properties": {
-            "auth_enabled": {"type": "boolean"}, "username": nullable("string"),
-            "via": {"type": "string", "enum": ["session", "token"]}}}),
-        ),
-        (
             "/api/v1/tokens",
             "get",
             "200",
             object(json!({"tokens": {"type": "array", "items": object(json!({
             "id": {"type": "integer"}, "name": {"type": "string"}, "username": {"type": "string"},
             "created_at": {"type": "integer"}, "last_used_at": nullable("integer"), "revoked_at": nullable("integer")}))}})),
-        ),
-        (
-            "/api/v1/tokens",
-            "post",
-            "201",
-            object(
-                json!({"id": {"type": "integer"}, "name": {"type": "string"},
-            "created_at": {"type": "integer"}, "token": {"type": "string"}}),
-            ),
         ),
         (
             "/api/v1/clusters/{id}/capacity",
