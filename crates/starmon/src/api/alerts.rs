@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 use utoipa::{IntoParams, ToSchema};
@@ -181,37 +181,101 @@ pub(super) async fn ack(
     Ok(Json(json!(a)))
 }
 
-fn rule_json(r: &Rule) -> Value {
-    match r {
-        Rule::Builtin(b, s) => json!({
-            "id": b.id, "name": b.name, "description": b.description, "builtin": true,
-            "unit": b.unit, "op": b.op, "enabled": s.enabled, "threshold": s.threshold,
-            "for_secs": s.for_secs, "severity": s.severity,
-            "cluster_id": null, "scope": null, "metric": null,
-        }),
-        Rule::User(u) => json!({
-            "id": u.rule_id(), "name": u.name, "description": format!("{} {} {}", u.metric, u.op.as_str(), u.threshold),
-            "builtin": false, "unit": "", "op": u.op, "enabled": u.enabled, "threshold": u.threshold,
-            "for_secs": u.for_secs, "severity": u.severity,
-            "cluster_id": u.cluster_id, "scope": u.scope, "metric": u.metric,
-        }),
+/// A rule with its effective settings; the document's `Rule`. A built-in rule has no cluster,
+/// scope or metric of its own (null).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Rule)]
+pub(crate) struct RuleView {
+    id: String,
+    name: String,
+    description: String,
+    builtin: bool,
+    unit: String,
+    #[schema(schema_with = op_schema)]
+    op: Op,
+    enabled: bool,
+    threshold: f64,
+    for_secs: u64,
+    #[schema(schema_with = severity_schema)]
+    severity: Severity,
+    #[schema(required = true)]
+    cluster_id: Option<i64>,
+    #[schema(schema_with = nullable_scope_schema, required = true)]
+    scope: Option<Scope>,
+    #[schema(required = true)]
+    metric: Option<String>,
+}
+
+impl RuleView {
+    fn of(r: &Rule) -> RuleView {
+        match r {
+            Rule::Builtin(b, s) => RuleView {
+                id: b.id.to_string(),
+                name: b.name.to_string(),
+                description: b.description.to_string(),
+                builtin: true,
+                unit: b.unit.to_string(),
+                op: b.op,
+                enabled: s.enabled,
+                threshold: s.threshold,
+                for_secs: s.for_secs,
+                severity: s.severity,
+                cluster_id: None,
+                scope: None,
+                metric: None,
+            },
+            Rule::User(u) => RuleView {
+                id: u.rule_id(),
+                name: u.name.clone(),
+                description: format!("{} {} {}", u.metric, u.op.as_str(), u.threshold),
+                builtin: false,
+                unit: String::new(),
+                op: u.op,
+                enabled: u.enabled,
+                threshold: u.threshold,
+                for_secs: u.for_secs,
+                severity: u.severity,
+                cluster_id: u.cluster_id,
+                scope: Some(u.scope),
+                metric: Some(u.metric.clone()),
+            },
+        }
     }
+}
+
+/// The answer of `GET /api/v1/alert-rules`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Rules {
+    #[schema(value_type = Vec<Rule>)]
+    rules: Vec<RuleView>,
+    #[schema(inline)]
+    metrics: RuleMetrics,
+}
+
+/// The metrics a user rule may use, by scope.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RuleMetrics {
+    cluster: Vec<String>,
+    node: Vec<String>,
 }
 
 /// Built-in and user rules with their effective settings, and the metrics user rules may use
 #[utoipa::path(get, path = "/api/v1/alert-rules",
-    responses((status = 200, description = "Rules")))]
-pub(super) async fn rules(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
+    responses((status = 200, description = "Rules", body = inline(Rules))))]
+pub(super) async fn rules(
+    State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<Rules>, ApiError> {
     let store = ctx.store.clone();
     let config = ctx.alerts.clone();
     let all = blocking(move || effective_rules(&config, store.as_ref())).await?;
-    Ok(Json(json!({
-        "rules": all.iter().map(rule_json).collect::<Vec<_>>(),
-        "metrics": {
-            "cluster": rules::metric_names(Scope::Cluster),
-            "node": rules::metric_names(Scope::Node),
+    Ok(Json(Rules {
+        rules: all.iter().map(RuleView::of).collect(),
+        metrics: RuleMetrics {
+            cluster: rules::metric_names(Scope::Cluster),
+            node: rules::metric_names(Scope::Node),
         },
-    })))
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -236,6 +300,12 @@ pub(crate) struct RulePatch {
 
 fn scope_schema() -> Object {
     enum_schema(["cluster", "node"])
+}
+
+fn nullable_scope_schema() -> Object {
+    let mut o = scope_schema();
+    o.nullable = true;
+    o
 }
 
 fn op_schema() -> Object {
@@ -273,7 +343,7 @@ pub(super) async fn patch_rule(
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
     ApiPatch(p): ApiPatch<RulePatch>,
-) -> ApiResult {
+) -> Result<Json<RuleView>, ApiError> {
     check_threshold(p.threshold)?;
     check_for(p.for_secs)?;
     if let Some(n) = &p.name {
@@ -307,7 +377,7 @@ pub(super) async fn patch_rule(
             .iter()
             .find(|r| r.id() == id)
             .ok_or_else(|| ApiError::internal("rule vanished"))?;
-        return Ok(Json(rule_json(r)));
+        return Ok(Json(RuleView::of(r)));
     }
     let uid = id
         .strip_prefix("user:")
@@ -327,7 +397,7 @@ pub(super) async fn patch_rule(
     })
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no rule {id:?}")))?;
-    Ok(Json(rule_json(&Rule::User(updated))))
+    Ok(Json(RuleView::of(&Rule::User(updated))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -398,7 +468,7 @@ pub(super) async fn create_rule(
             StoreError::NotFound(_) => ApiError::bad("cluster_id: no such cluster"),
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, Json(rule_json(&Rule::User(stored)))).into_response())
+    Ok((StatusCode::CREATED, Json(RuleView::of(&Rule::User(stored)))).into_response())
 }
 
 /// Delete a user rule (built-in rules are disabled instead)

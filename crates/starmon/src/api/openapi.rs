@@ -207,17 +207,6 @@ fn alert_event_schema() -> Value {
     }))
 }
 
-fn rule_schema() -> Value {
-    object(json!({
-        "id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
-        "builtin": {"type": "boolean"}, "unit": {"type": "string"},
-        "op": {"type": "string", "enum": [">", ">=", "<", "<="]}, "enabled": {"type": "boolean"},
-        "threshold": {"type": "number"}, "for_secs": {"type": "integer"}, "severity": severity_schema(),
-        "cluster_id": nullable("integer"), "scope": {"type": "string", "enum": ["cluster", "node"], "nullable": true},
-        "metric": nullable("string"),
-    }))
-}
-
 fn silence_schema() -> Value {
     object(json!({
         "id": {"type": "integer"}, "cluster_id": nullable("integer"), "rule_id": nullable("string"),
@@ -317,7 +306,12 @@ fn kpi_schema() -> Value {
         channels::delete_channel,
         channels::test_channel,
     ),
-    components(schemas(super::ErrorBody, clusters::NewClusterBody, clusters::ClusterUpdateBody)),
+    components(schemas(
+        super::ErrorBody,
+        clusters::NewClusterBody,
+        clusters::ClusterUpdateBody,
+        alerts::RuleView,
+    )),
     security(("bearer" = []), ("session" = [])),
     modifiers(&Security, &MetricNames, &Bodies, &Protected),
 )]
@@ -517,15 +511,6 @@ fn hand_written(doc: &mut Value) {
             object(json!({"events": {"type": "array", "items": alert_event_schema()}})),
         ),
         (
-            "/api/v1/alert-rules",
-            "get",
-            "200",
-            object(
-                json!({"rules": {"type": "array", "items": reference("Rule")},
-            "metrics": object(json!({"cluster": {"type": "array", "items": {"type": "string"}}, "node": {"type": "array", "items": {"type": "string"}}}))}),
-            ),
-        ),
-        (
             "/api/v1/silences",
             "get",
             "200",
@@ -550,7 +535,6 @@ fn hand_written(doc: &mut Value) {
     schemas["History"] = history_schema();
     schemas["Overview"] = overview_schema();
     schemas["Alert"] = alert_schema();
-    schemas["Rule"] = rule_schema();
 }
 
 #[cfg(test)]
