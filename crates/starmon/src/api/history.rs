@@ -185,10 +185,48 @@ fn history_query(q: &HistoryParams, known: &[String]) -> Result<HistoryQuery, Ap
     })
 }
 
+/// Downsampled history of a cluster or of one node; the document's `History`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = History)]
+pub(crate) struct HistoryBody {
+    cluster_id: i64,
+    /// Of one node: its id (BE/CN) or name (FE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    node_id: Option<String>,
+    from: i64,
+    to: i64,
+    step_seconds: u64,
+    /// Points before this instant come from the daily rollups
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    detail_from: Option<i64>,
+    /// Per metric name, one point per bucket.
+    #[schema(inline)]
+    series: BTreeMap<String, Vec<Point>>,
+}
+
+/// One bucket of a series: the min, avg and max of the values known in it (null when the metric
+/// was unknown then: a null point, not a made-up one).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Point {
+    t: i64,
+    #[schema(required = true)]
+    min: Option<f64>,
+    #[schema(required = true)]
+    avg: Option<f64>,
+    #[schema(required = true)]
+    max: Option<f64>,
+}
+
 /// Per metric, one point per bucket with the min, avg and max of the values known in it: the
 /// buckets the database computed, merged with single points (daily rollups) that fall in the same
 /// buckets.
-fn downsample(hq: &HistoryQuery, buckets: Buckets, points: Vec<(i64, Vec<Option<f64>>)>) -> Value {
+fn downsample(
+    hq: &HistoryQuery,
+    buckets: Buckets,
+    points: Vec<(i64, Vec<Option<f64>>)>,
+) -> BTreeMap<String, Vec<Point>> {
     let step = hq.step_ms as i64;
     let mut merged: BTreeMap<i64, Vec<Option<Agg>>> = buckets.into_iter().collect();
     for (t, values) in points {
@@ -200,25 +238,31 @@ fn downsample(hq: &HistoryQuery, buckets: Buckets, points: Vec<(i64, Vec<Option<
             Agg::fold(agg, v);
         }
     }
-    let series: serde_json::Map<String, Value> = hq
-        .names
+    hq.names
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let pts: Vec<Value> = merged
+            let pts = merged
                 .iter()
-                .map(|(t, aggs)| match aggs.get(i).copied().flatten() {
-                    Some(a) => {
-                        json!({"t": t, "min": a.min, "avg": a.sum / a.count as f64, "max": a.max})
-                    }
+                .map(|(&t, aggs)| match aggs.get(i).copied().flatten() {
+                    Some(a) => Point {
+                        t,
+                        min: Some(a.min),
+                        avg: Some(a.sum / a.count as f64),
+                        max: Some(a.max),
+                    },
                     // Collected, but this metric was unknown then: a null point, not a made-up one.
-                    None => json!({"t": t, "min": null, "avg": null, "max": null}),
+                    None => Point {
+                        t,
+                        min: None,
+                        avg: None,
+                        max: None,
+                    },
                 })
                 .collect();
-            (n.clone(), Value::Array(pts))
+            (n.clone(), pts)
         })
-        .collect();
-    json!({"from": hq.from, "to": hq.to, "step_seconds": hq.step_ms / 1000, "series": series})
+        .collect()
 }
 
 /// The daily rollup figure that stands for a snapshot metric beyond the detail retention. Only
@@ -252,7 +296,7 @@ pub(super) async fn metrics(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<HistoryParams>,
-) -> ApiResult {
+) -> Result<Json<HistoryBody>, ApiError> {
     let hq = history_query(&q, &numeric_names::<Snapshot>(&["collected_at"]))?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
@@ -292,10 +336,15 @@ pub(super) async fn metrics(
             (*start, values)
         })
         .collect();
-    let mut body = downsample(&hq, buckets, daily_points);
-    body["cluster_id"] = json!(c.id);
-    body["detail_from"] = json!(detail_from);
-    Ok(Json(body))
+    Ok(Json(HistoryBody {
+        cluster_id: c.id,
+        node_id: None,
+        from: hq.from,
+        to: hq.to,
+        step_seconds: hq.step_ms / 1000,
+        detail_from: Some(detail_from),
+        series: downsample(&hq, buckets, daily_points),
+    }))
 }
 
 /// One node's history (BE/CN id or FE name)
@@ -312,7 +361,7 @@ pub(super) async fn node_metrics(
     State(ctx): State<Ctx>,
     Path((id, node)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<HistoryParams>,
-) -> ApiResult {
+) -> Result<Json<HistoryBody>, ApiError> {
     let hq = history_query(&q, &node_metric_names())?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
@@ -320,10 +369,15 @@ pub(super) async fn node_metrics(
     let (names, step) = (hq.names.clone(), hq.step_ms as i64);
     let buckets =
         blocking(move || store.node_buckets(c.id, &node_id, &names, from, to, step)).await?;
-    let mut body = downsample(&hq, buckets, Vec::new());
-    body["cluster_id"] = json!(c.id);
-    body["node_id"] = json!(node);
-    Ok(Json(body))
+    Ok(Json(HistoryBody {
+        cluster_id: c.id,
+        node_id: Some(node),
+        from: hq.from,
+        to: hq.to,
+        step_seconds: hq.step_ms / 1000,
+        detail_from: None,
+        series: downsample(&hq, buckets, Vec::new()),
+    }))
 }
 
 /// The query of `GET /api/v1/clusters/{id}/daily`.

@@ -41,25 +41,6 @@ fn numeric_schema(names: &[String], extra: Value) -> Value {
     json!({"type": "object", "properties": props, "required": ["collected_at"]})
 }
 
-fn history_schema() -> Value {
-    let point = object(json!({
-        "t": {"type": "integer", "format": "int64"},
-        "min": nullable("number"), "avg": nullable("number"), "max": nullable("number"),
-    }));
-    json!({
-        "type": "object",
-        "required": ["cluster_id", "from", "to", "step_seconds", "series"],
-        "properties": {
-            "cluster_id": {"type": "integer"},
-            "node_id": {"type": "string"},
-            "from": {"type": "integer"}, "to": {"type": "integer"},
-            "step_seconds": {"type": "integer"},
-            "detail_from": {"type": "integer", "description": "Points before this instant come from the daily rollups"},
-            "series": {"type": "object", "additionalProperties": {"type": "array", "items": point}},
-        }
-    })
-}
-
 fn node_schema(names: &[String]) -> Value {
     let mut s = numeric_schema(
         names,
@@ -311,6 +292,7 @@ fn kpi_schema() -> Value {
         clusters::NewClusterBody,
         clusters::ClusterUpdateBody,
         alerts::RuleView,
+        history::HistoryBody,
     )),
     security(("bearer" = []), ("session" = [])),
     modifiers(&Security, &MetricNames, &Bodies, &Protected),
@@ -532,7 +514,6 @@ fn hand_written(doc: &mut Value) {
         json!({"collected_at": {"type": "integer"}}),
     );
     schemas["Node"] = node_schema(&node_names);
-    schemas["History"] = history_schema();
     schemas["Overview"] = overview_schema();
     schemas["Alert"] = alert_schema();
 }
