@@ -5,7 +5,9 @@
 use serde_json::{json, Value};
 use utoipa::openapi::path::PathItemType;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{Content, Ref, RefOr, Required, ResponseBuilder, Schema};
+use utoipa::openapi::{
+    ArrayBuilder, Content, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, SchemaType,
+};
 use utoipa::{Modify, OpenApi};
 
 use super::history::numeric_names;
@@ -27,39 +29,6 @@ fn object(props: Value) -> Value {
 
 fn reference(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
-}
-
-/// The numeric fields of a row type as nullable numbers (NULL = unknown, never 0).
-fn numeric_schema(names: &[String], extra: Value) -> Value {
-    let mut props = serde_json::Map::new();
-    for n in names {
-        props.insert(n.clone(), nullable("number"));
-    }
-    if let Value::Object(m) = extra {
-        props.extend(m);
-    }
-    json!({"type": "object", "properties": props, "required": ["collected_at"]})
-}
-
-fn node_schema(names: &[String]) -> Value {
-    let mut s = numeric_schema(
-        names,
-        json!({
-            "node_id": {"type": "string"},
-            "kind": {"type": "string", "enum": ["fe", "be", "cn"], "nullable": true},
-            "host": {"type": "string"},
-            "alive": nullable("boolean"),
-            "role": nullable("string"),
-            "disks": {"type": "array", "items": object(json!({
-                "path": {"type": "string"},
-                "total_bytes": {"type": "integer"},
-                "avail_bytes": {"type": "integer"},
-                "data_used_bytes": nullable("integer"),
-            }))},
-        }),
-    );
-    s["required"] = json!(["node_id", "host", "disks"]);
-    s
 }
 
 fn list_of(items: Value) -> Value {
@@ -295,7 +264,7 @@ fn kpi_schema() -> Value {
         history::HistoryBody,
     )),
     security(("bearer" = []), ("session" = [])),
-    modifiers(&Security, &MetricNames, &Bodies, &Protected),
+    modifiers(&Security, &MetricNames, &RowSchemas, &Bodies, &Protected),
 )]
 struct ApiDoc;
 
@@ -349,6 +318,57 @@ impl Modify for MetricNames {
             }
         }
     }
+}
+
+/// The `Snapshot` and `Node` schemas: the numeric fields of the row types, whose names are the
+/// metrics the history endpoints accept, as nullable numbers (NULL = unknown, never 0), and the
+/// fields that are not measurements.
+struct RowSchemas;
+
+impl Modify for RowSchemas {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let schemas = &mut doc.components.get_or_insert_with(Default::default).schemas;
+        let snapshot = numeric(&snapshot_names())
+            .property("collected_at", typed(SchemaType::Integer))
+            .required("collected_at");
+        schemas.insert("Snapshot".into(), snapshot.into());
+        let disk = ObjectBuilder::new()
+            .property("path", typed(SchemaType::String))
+            .property("total_bytes", typed(SchemaType::Integer))
+            .property("avail_bytes", typed(SchemaType::Integer))
+            .property("data_used_bytes", typed(SchemaType::Integer).nullable(true))
+            .required("path")
+            .required("total_bytes")
+            .required("avail_bytes")
+            .required("data_used_bytes");
+        let node = numeric(&super::node_metric_names())
+            .property("node_id", typed(SchemaType::String))
+            .property(
+                "kind",
+                typed(SchemaType::String)
+                    .enum_values(Some(["fe", "be", "cn"]))
+                    .nullable(true),
+            )
+            .property("host", typed(SchemaType::String))
+            .property("alive", typed(SchemaType::Boolean).nullable(true))
+            .property("role", typed(SchemaType::String).nullable(true))
+            .property("disks", ArrayBuilder::new().items(disk))
+            .required("node_id")
+            .required("host")
+            .required("disks");
+        schemas.insert("Node".into(), node.into());
+    }
+}
+
+fn typed(t: SchemaType) -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(t)
+}
+
+/// An object whose properties `names` are nullable numbers.
+fn numeric(names: &[String]) -> ObjectBuilder {
+    names.iter().fold(ObjectBuilder::new(), |o, n| {
+        o.property(n, typed(SchemaType::Number).nullable(true))
+    })
 }
 
 /// Every body is required: utoipa leaves that out for one given by reference. Creating a channel
@@ -424,8 +444,6 @@ pub fn document() -> Value {
 
 /// The response bodies and shared schemas not generated from types yet.
 fn hand_written(doc: &mut Value) {
-    let snapshot_names = snapshot_names();
-    let node_names = super::node_metric_names();
     let cluster = json!({
         "type": "object",
         "additionalProperties": false,
@@ -509,11 +527,6 @@ fn hand_written(doc: &mut Value) {
         object(json!({"source": {"type": "string"}, "error": {"type": "string"}}));
     schemas["Cluster"] = cluster;
     schemas["ConnectionCheck"] = check_schema();
-    schemas["Snapshot"] = numeric_schema(
-        &snapshot_names,
-        json!({"collected_at": {"type": "integer"}}),
-    );
-    schemas["Node"] = node_schema(&node_names);
     schemas["Overview"] = overview_schema();
     schemas["Alert"] = alert_schema();
 }
