@@ -175,36 +175,6 @@ fn forecast_schema() -> Value {
     })
 }
 
-fn kpi_schema() -> Value {
-    let window = object(json!({
-        "current": nullable("number"), "previous": nullable("number"), "change_pct": nullable("number"),
-        "day_ago": nullable("number"), "day_change_pct": nullable("number"),
-        "week_ago": nullable("number"), "week_change_pct": nullable("number"),
-    }));
-    let day = object(json!({
-        "value": nullable("number"), "previous": nullable("number"), "change_pct": nullable("number"),
-        "week_ago": nullable("number"), "week_change_pct": nullable("number"),
-    }));
-    json!({
-        "type": "object",
-        "required": ["cluster_id", "at", "window_seconds", "samples", "kpis", "latest", "daily"],
-        "properties": {
-            "cluster_id": {"type": "integer"},
-            "at": {"type": "integer"},
-            "window_seconds": {"type": "integer"},
-            "samples": {"type": "integer"},
-            "kpis": {"type": "object", "additionalProperties": window},
-            "latest": {"type": "object", "nullable": true},
-            "daily": object(json!({
-                "date": {"type": "string", "format": "date"},
-                "previous_date": {"type": "string", "format": "date"},
-                "week_ago_date": {"type": "string", "format": "date"},
-                "figures": {"type": "object", "additionalProperties": day},
-            })),
-        }
-    })
-}
-
 /// The operations, from the handlers' `#[utoipa::path]` attributes; the modifiers add what is
 /// known only at run time.
 #[derive(OpenApi)]
@@ -472,7 +442,6 @@ fn hand_written(doc: &mut Value) {
             object(json!({"cluster_id": {"type": "integer"},
             "statuses": {"type": "array", "items": status}})),
         ),
-        ("/api/v1/clusters/{id}/kpis", "get", "200", kpi_schema()),
         (
             "/api/v1/clusters/{id}/daily",
             "get",
