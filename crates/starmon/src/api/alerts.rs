@@ -12,13 +12,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::request::{
     blocking, check_text, enum_schema, id_of, now_ms, parse_time, range, severity_schema,
-    text_schema, ApiJson, ApiPatch, ApiQuery, ApiResult, NoQuery,
+    text_schema, ApiJson, ApiPatch, ApiQuery, NoQuery,
 };
 use super::{ApiError, Ctx};
 use crate::alerts::engine::{effective_rules, Rule};
 use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
 use crate::auth::Identity;
-use crate::store::alerts::{RuleOverride, Silence};
+use crate::store::alerts::{ActiveAlert, AlertEvent, RuleOverride, Silence};
 use crate::store::StoreError;
 
 fn who(identity: Option<Extension<Identity>>) -> String {
@@ -62,8 +62,11 @@ enum StateFilter {
 
 /// Alerts pending or firing now
 #[utoipa::path(get, path = "/api/v1/alerts", params(ListParams),
-    responses((status = 200, description = "Alerts"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
-pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParams>) -> ApiResult {
+    responses((status = 200, description = "Alerts", body = inline(AlertList)), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
+pub(super) async fn list(
+    State(ctx): State<Ctx>,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> Result<Json<AlertList>, ApiError> {
     let cluster = cluster_param(q.cluster_id.as_deref())?;
     let state = match q.state.as_deref() {
         None | Some("all") => None,
@@ -86,34 +89,48 @@ pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParam
     })
     .await?;
     let now = now_ms();
-    let items: Vec<Value> = alerts
+    let alerts = alerts
         .into_iter()
         .filter(|a| {
             state
                 .as_deref()
                 .is_none_or(|s| json!(a.state).as_str() == Some(s))
         })
-        .map(|a| {
-            let mut v = json!(a);
-            v["rule_name"] = json!(rules
+        .map(|a| AlertView {
+            rule_name: rules
                 .iter()
                 .find(|r| r.id() == a.rule_id)
                 .map(Rule::name)
-                .unwrap_or_else(|| a.rule_id.clone()));
-            v["cluster_name"] = json!(clusters
+                .unwrap_or_else(|| a.rule_id.clone()),
+            cluster_name: clusters
                 .iter()
                 .find(|c| c.id == a.cluster_id)
-                .map(|c| c.name.clone()));
-            v["silenced"] = json!(silences.iter().any(|s| s.matches(
-                &a.rule_id,
-                a.cluster_id,
-                &a.subject,
-                now
-            )));
-            v
+                .map(|c| c.name.clone()),
+            silenced: silences
+                .iter()
+                .any(|s| s.matches(&a.rule_id, a.cluster_id, &a.subject, now)),
+            alert: a,
         })
         .collect();
-    Ok(Json(json!({ "alerts": items })))
+    Ok(Json(AlertList { alerts }))
+}
+
+/// The answer of `GET /api/v1/alerts`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AlertList {
+    #[schema(value_type = Vec<Alert>)]
+    alerts: Vec<AlertView>,
+}
+
+/// An alert with the names of its rule and cluster and whether a silence mutes it (the
+/// document's `Alert`).
+#[derive(Debug, Serialize)]
+pub(crate) struct AlertView {
+    #[serde(flatten)]
+    alert: ActiveAlert,
+    rule_name: String,
+    cluster_name: Option<String>,
+    silenced: bool,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -138,11 +155,11 @@ pub(crate) struct HistoryParams {
 
 /// Alert transitions (pending, firing, resolved, acknowledged), newest first
 #[utoipa::path(get, path = "/api/v1/alerts/history", params(HistoryParams),
-    responses((status = 200, description = "Events"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
+    responses((status = 200, description = "Events", body = inline(EventList)), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn history(
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<HistoryParams>,
-) -> ApiResult {
+) -> Result<Json<EventList>, ApiError> {
     let cluster = cluster_param(q.cluster_id.as_deref())?;
     // A day by default.
     let (from, to) = range(q.from.as_deref(), q.to.as_deref(), 86_400_000)?;
@@ -156,7 +173,14 @@ pub(super) async fn history(
     };
     let store = ctx.store.clone();
     let events = blocking(move || store.alert_events(cluster, from, to, limit)).await?;
-    Ok(Json(json!({ "events": events })))
+    Ok(Json(EventList { events }))
+}
+
+/// The answer of `GET /api/v1/alerts/history`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EventList {
+    #[schema(value_type = Vec<AlertEvent>)]
+    events: Vec<AlertEvent>,
 }
 
 /// Acknowledge an alert
@@ -171,14 +195,14 @@ pub(super) async fn ack(
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
     identity: Option<Extension<Identity>>,
-) -> ApiResult {
+) -> Result<Json<ActiveAlert>, ApiError> {
     let id = id_of(&id, "alert")?;
     let by = who(identity);
     let store = ctx.store.clone();
     let a = blocking(move || store.ack_alert(id, &by, now_ms()))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no pending or firing alert with id {id}")))?;
-    Ok(Json(json!(a)))
+    Ok(Json(a))
 }
 
 /// A rule with its effective settings; the document's `Rule`. A built-in rule has no cluster,
@@ -512,11 +536,11 @@ pub(crate) struct SilencesParams {
 
 /// Silences (active and future; all with all=true)
 #[utoipa::path(get, path = "/api/v1/silences", params(SilencesParams),
-    responses((status = 200, description = "Silences"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
+    responses((status = 200, description = "Silences", body = inline(SilenceList)), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn silences(
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<SilencesParams>,
-) -> ApiResult {
+) -> Result<Json<SilenceList>, ApiError> {
     let all = match q.all.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
@@ -527,8 +551,15 @@ pub(super) async fn silences(
         }
     };
     let store = ctx.store.clone();
-    let list = blocking(move || store.silences((!all).then(now_ms))).await?;
-    Ok(Json(json!({ "silences": list })))
+    let silences = blocking(move || store.silences((!all).then(now_ms))).await?;
+    Ok(Json(SilenceList { silences }))
+}
+
+/// The answer of `GET /api/v1/silences`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SilenceList {
+    #[schema(value_type = Vec<Silence>)]
+    silences: Vec<Silence>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -569,7 +600,7 @@ fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
 
 /// Mute notifications of matching alerts until ends_at
 #[utoipa::path(post, path = "/api/v1/silences", request_body = inline(NewSilence),
-    responses((status = 201, description = "Created"), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
+    responses((status = 201, description = "Created", body = ref("#/components/schemas/Silence")), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn create_silence(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -619,7 +650,7 @@ pub(super) async fn create_silence(
             StoreError::NotFound(_) => ApiError::bad("cluster_id: no such cluster"),
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, Json(json!(s))).into_response())
+    Ok((StatusCode::CREATED, Json(s)).into_response())
 }
 
 /// End a silence
