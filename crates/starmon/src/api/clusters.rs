@@ -7,15 +7,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::request::{
     blocking, check_port, check_text, cluster, port_schema, secret_schema, text_schema, ApiJson,
-    ApiPatch, ApiQuery, ApiResult, NoQuery,
+    ApiPatch, ApiQuery, NoQuery,
 };
 use super::{ApiError, Ctx};
-use crate::collector::{check_connection, Target};
+use crate::collector::{check_connection, ConnectionCheck, Target};
 use crate::model::{ClusterRecord, ClusterUpdate, NewCluster};
 use crate::store::StoreError;
 
@@ -119,7 +118,7 @@ pub(super) async fn create(
             other => ApiError::from(other),
         })?;
     ctx.changes.cluster_changed(record.id);
-    Ok((StatusCode::CREATED, Json(json!(record))).into_response())
+    Ok((StatusCode::CREATED, Json(record)).into_response())
 }
 
 /// The answer of `GET /api/v1/clusters`.
@@ -152,9 +151,9 @@ pub(super) async fn one(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<ClusterRecord>, ApiError> {
     let c = cluster(&ctx, &id).await?;
-    Ok(Json(json!(c)))
+    Ok(Json(c))
 }
 
 /// The fields to change; a field left out keeps its value (`null` is refused).
@@ -224,7 +223,7 @@ pub(super) async fn update(
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
     ApiPatch(update): ApiPatch<ClusterUpdateBody>,
-) -> ApiResult {
+) -> Result<Json<ClusterRecord>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let update = update.validate()?;
     let store = ctx.store.clone();
@@ -243,7 +242,7 @@ pub(super) async fn update(
         .ok_or_else(|| ApiError::not_found(format!("no cluster with id {cid}")))?;
     ctx.live.forget(cid);
     ctx.changes.cluster_changed(cid);
-    Ok(Json(json!(record)))
+    Ok(Json(record))
 }
 
 /// Remove a cluster and its history
@@ -284,10 +283,10 @@ pub(super) async fn test_new(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
     ApiJson(b): ApiJson<NewClusterBody>,
-) -> ApiResult {
+) -> Result<Json<ConnectionCheck>, ApiError> {
     let (new, _) = b.validate()?;
     let check = check_connection(target(&new), ctx.collector.clone()).await;
-    Ok(Json(json!(check)))
+    Ok(Json(check))
 }
 
 /// Test the connection of a registered cluster
@@ -303,7 +302,7 @@ pub(super) async fn test_registered(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<RegisteredCheck>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let cid = c.id;
@@ -311,7 +310,16 @@ pub(super) async fn test_registered(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no password stored for cluster {cid}")))?;
     let check = check_connection(Target::from_record(&c, password), ctx.collector.clone()).await;
-    let mut v = json!(check);
-    v["cluster_id"] = json!(c.id);
-    Ok(Json(v))
+    Ok(Json(RegisteredCheck {
+        check,
+        cluster_id: c.id,
+    }))
+}
+
+/// A registered cluster's connection test: the `ConnectionCheck` and the cluster's id.
+#[derive(Debug, Serialize)]
+pub(crate) struct RegisteredCheck {
+    #[serde(flatten)]
+    check: ConnectionCheck,
+    cluster_id: i64,
 }
