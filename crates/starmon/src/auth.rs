@@ -37,7 +37,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
@@ -47,7 +46,7 @@ use crate::config::{AuthConfig, ServerConfig};
 use crate::login_throttle::LoginThrottle;
 use crate::secretbox::{random_bytes, SecretError};
 use crate::server::ClientAddr;
-use crate::store::auth::{AuthStore, Digest};
+use crate::store::auth::{AuthStore, Digest, TokenRecord};
 use crate::store::StoreError;
 
 pub const SESSION_COOKIE: &str = "starmon_session";
@@ -471,14 +470,21 @@ fn session_user(caller: Option<Identity>) -> Result<String, ApiError> {
 
 /// Your API tokens (never the token itself); needs a login session
 #[utoipa::path(get, path = "/api/v1/tokens",
-    responses((status = 200, description = "Tokens"), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
+    responses((status = 200, description = "Tokens", body = inline(TokenList)), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
 async fn list_tokens(
     State(state): State<AuthState>,
     Caller(caller): Caller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TokenList>, ApiError> {
     let user = session_user(caller)?;
     let tokens = state.store(move |s| s.list_tokens(Some(&user))).await?;
-    Ok(Json(json!({"tokens": tokens})))
+    Ok(Json(TokenList { tokens }))
+}
+
+/// The answer of `GET /api/v1/tokens`.
+#[derive(Serialize, ToSchema)]
+struct TokenList {
+    #[schema(value_type = Vec<Token>)]
+    tokens: Vec<TokenRecord>,
 }
 
 #[derive(Deserialize, ToSchema)]

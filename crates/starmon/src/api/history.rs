@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::request::{blocking, cluster, now_ms, range, ApiQuery, ApiResult, NoQuery};
+use super::request::{blocking, cluster, now_ms, range, ApiQuery, NoQuery};
 use super::{ApiError, Ctx};
-use crate::forecast::{self, FLOOD_STAGE, HIGH_WATERMARK};
-use crate::model::{NodeSample, Snapshot};
+use crate::forecast::{self, Forecast, FLOOD_STAGE, HIGH_WATERMARK};
+use crate::model::{CollectionStatus, NodeSample, Snapshot};
 use crate::store::{bucket_start, Agg, Buckets, DailySnapshot};
 
 /// The most points one history request may return.
@@ -394,12 +394,12 @@ pub(crate) struct DailyParams {
 ///
 /// Those of the last `days` local days.
 #[utoipa::path(get, path = "/api/v1/clusters/{id}/daily", params(("id" = i64, Path, description = "Cluster id"), DailyParams),
-    responses((status = 200, description = "Days"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
+    responses((status = 200, description = "Days", body = inline(Days)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn daily(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DailyParams>,
-) -> ApiResult {
+) -> Result<Json<Days>, ApiError> {
     let days = match &q.days {
         Some(d) => d
             .parse::<u64>()
@@ -416,7 +416,18 @@ pub(super) async fn daily(
         store.daily(c.id, today - chrono::Days::new(days), today)
     })
     .await?;
-    Ok(Json(json!({"cluster_id": c.id, "days": rows})))
+    Ok(Json(Days {
+        cluster_id: c.id,
+        days: rows,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/daily`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Days {
+    cluster_id: i64,
+    #[schema(value_type = Vec<DailySnapshot>)]
+    days: Vec<DailySnapshot>,
 }
 
 /// `from`/`to` of a request for stored rows.
@@ -436,17 +447,28 @@ pub(crate) struct RangeParams {
 
 /// How each collection went
 #[utoipa::path(get, path = "/api/v1/clusters/{id}/status", params(("id" = i64, Path, description = "Cluster id"), RangeParams),
-    responses((status = 200, description = "Statuses"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
+    responses((status = 200, description = "Statuses", body = inline(Statuses)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn status(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<RangeParams>,
-) -> ApiResult {
+) -> Result<Json<Statuses>, ApiError> {
     let (from, to) = range(q.from.as_deref(), q.to.as_deref(), DEFAULT_SPAN_MS)?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let rows = blocking(move || store.statuses(c.id, from, to)).await?;
-    Ok(Json(json!({"cluster_id": c.id, "statuses": rows})))
+    Ok(Json(Statuses {
+        cluster_id: c.id,
+        statuses: rows,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/status`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Statuses {
+    cluster_id: i64,
+    #[schema(value_type = Vec<CollectionStatus>)]
+    statuses: Vec<CollectionStatus>,
 }
 
 /// Capacity forecast per BE data path
@@ -454,12 +476,12 @@ pub(super) async fn status(
 /// The dates the 90 % and 95 % limits are expected to be crossed (docs/design.md "Capacity
 /// forecast"), from the last 30 days of daily maxima.
 #[utoipa::path(get, path = "/api/v1/clusters/{id}/capacity", params(("id" = i64, Path, description = "Cluster id")),
-    responses((status = 200, description = "Forecasts"), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
+    responses((status = 200, description = "Forecasts", body = inline(Capacity)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn capacity(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<Capacity>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let tz = ctx.tz;
@@ -468,24 +490,79 @@ pub(super) async fn capacity(
         store.node_disk_daily(c.id, today - chrono::Days::new(31), today)
     })
     .await?;
-    let paths: Vec<Value> = forecast::series_by_path(rows)
+    let paths = forecast::series_by_path(rows)
         .into_iter()
-        .map(|((node, path), series)| {
-            json!({
-                "node_id": node,
-                "path": path,
-                "days": series.len(),
-                HIGH_WATERMARK.name: forecast::forecast(&series, HIGH_WATERMARK),
-                FLOOD_STAGE.name: forecast::forecast(&series, FLOOD_STAGE),
-            })
+        .map(|((node_id, path), series)| PathForecast {
+            node_id,
+            path,
+            days: series.len(),
+            no_new_tablets: forecast::forecast(&series, HIGH_WATERMARK),
+            loads_refused: forecast::forecast(&series, FLOOD_STAGE),
         })
         .collect();
-    Ok(Json(json!({"cluster_id": c.id, "paths": paths})))
+    Ok(Json(Capacity {
+        cluster_id: c.id,
+        paths,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/capacity`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Capacity {
+    cluster_id: i64,
+    #[schema(inline)]
+    paths: Vec<PathForecast>,
+}
+
+/// One data path's forecasts, one per limit, named after it (`HIGH_WATERMARK`, `FLOOD_STAGE`).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PathForecast {
+    node_id: String,
+    path: String,
+    /// Days of history the forecast is made from.
+    days: usize,
+    /// When the path reaches the high watermark (90 %): no new tablets on it.
+    #[schema(schema_with = forecast_schema)]
+    no_new_tablets: Forecast,
+    /// When the path reaches the flood stage (95 %): loads refused.
+    #[schema(schema_with = forecast_schema)]
+    loads_refused: Forecast,
+}
+
+/// What the document says of a forecast: its status (the other fields depend on it).
+fn forecast_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .property(
+            "status",
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::SchemaType::String)
+                .enum_values(Some([
+                    "reached",
+                    "expected",
+                    "not_growing",
+                    "not_enough_history",
+                ])),
+        )
+        .required("status")
+        .build()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forecast_fields_are_named_after_their_limits() {
+        let p = PathForecast {
+            node_id: "1".into(),
+            path: "/data".into(),
+            days: 0,
+            no_new_tablets: forecast::forecast(&[], HIGH_WATERMARK),
+            loads_refused: forecast::forecast(&[], FLOOD_STAGE),
+        };
+        let v = serde_json::to_value(p).expect("json");
+        assert!(v.get(HIGH_WATERMARK.name).is_some() && v.get(FLOOD_STAGE.name).is_some());
+    }
 
     #[test]
     fn every_metric_fits_in_one_request() {
