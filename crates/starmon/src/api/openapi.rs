@@ -1,6 +1,8 @@
-//! The OpenAPI 3.0 document of the API, served at `/api/v1/openapi.json`. Written in code so that
-//! the metric names it lists are the ones the handlers accept; `.ci/fuzz-api` runs schemathesis
-//! against a live server with it, so a response that contradicts it fails CI.
+//! The OpenAPI 3.0 document of the API, served at `/api/v1/openapi.json`: utoipa's
+//! `#[derive(OpenApi)]` over the handlers' `#[utoipa::path]` attributes and their request and
+//! response types, with `Modify` hooks for what is known only at run time (the metric names) and
+//! for the schemas of model types, written here. `.ci/fuzz-api` runs schemathesis against a live
+//! server with it, so a response that contradicts it fails CI.
 
 use serde_json::{json, Value};
 use utoipa::openapi::path::PathItemType;
