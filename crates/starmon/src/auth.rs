@@ -36,17 +36,17 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
+use utoipa::ToSchema;
 
 use crate::api::error::ApiError;
 use crate::client_addr::ClientAddr;
 use crate::config::{AuthConfig, ServerConfig};
 use crate::login_throttle::LoginThrottle;
 use crate::secretbox::{random_bytes, SecretError};
-use crate::store::auth::{AuthStore, Digest};
+use crate::store::auth::{AuthStore, Digest, TokenRecord};
 use crate::store::StoreError;
 
 pub const SESSION_COOKIE: &str = "starmon_session";
@@ -298,13 +298,23 @@ pub fn routes(state: AuthState) -> Router {
         .with_state(state)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
     username: String,
+    #[schema(write_only)]
     password: String,
 }
 
+/// Log in: a session cookie (and its value, usable as a Bearer token)
+#[utoipa::path(post, path = "/api/v1/auth/login", security(), request_body = inline(Login),
+    responses(
+        (status = 200, description = "Logged in", body = inline(Session)),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 401, description = "Invalid username or password", body = Error),
+        (status = 403, description = "A cross-origin request from a browser", body = Error),
+        (status = 429, description = "Too many failed logins for this user name or from this address; the Retry-After header says when to try again", body = Error),
+    ))]
 async fn login(
     State(state): State<AuthState>,
     ClientAddr(client): ClientAddr,
@@ -363,11 +373,24 @@ async fn login(
         ));
     Ok((
         jar.add(cookie),
-        Json(json!({"username": username, "expires_at": expires_at})),
+        Json(Session {
+            username,
+            expires_at,
+        }),
     )
         .into_response())
 }
 
+/// The answer of a login (the session itself is in the cookie).
+#[derive(Serialize, ToSchema)]
+struct Session {
+    username: String,
+    expires_at: i64,
+}
+
+/// End the session
+#[utoipa::path(post, path = "/api/v1/auth/logout",
+    responses((status = 204, description = "Logged out"), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error)))]
 async fn logout(
     State(state): State<AuthState>,
     Caller(caller): Caller,
@@ -384,15 +407,51 @@ async fn logout(
     Ok((jar.remove(gone), StatusCode::NO_CONTENT).into_response())
 }
 
-async fn me(State(state): State<AuthState>, Caller(caller): Caller) -> Json<serde_json::Value> {
+/// Who is calling, and whether access control is on
+#[utoipa::path(get, path = "/api/v1/auth/me",
+    responses((status = 200, description = "Caller", body = inline(Me)), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error)))]
+async fn me(State(state): State<AuthState>, Caller(caller): Caller) -> Json<Me> {
     Json(match caller {
-        Some(id) => json!({
-            "auth_enabled": state.enabled(),
-            "username": id.username,
-            "via": match id.via { Via::Session(_) => "session", Via::Token => "token" },
-        }),
-        None => json!({"auth_enabled": state.enabled(), "username": null}),
+        Some(id) => Me {
+            auth_enabled: state.enabled(),
+            username: Some(id.username),
+            via: Some(match id.via {
+                Via::Session(_) => CallerVia::Session,
+                Via::Token => CallerVia::Token,
+            }),
+        },
+        None => Me {
+            auth_enabled: state.enabled(),
+            username: None,
+            via: None,
+        },
     })
+}
+
+/// Who is calling: no one (null, with access control off), or a user by session or token.
+#[derive(Serialize, ToSchema)]
+struct Me {
+    auth_enabled: bool,
+    #[schema(required = true)]
+    username: Option<String>,
+    /// Left out when no one is logged in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = via_schema)]
+    via: Option<CallerVia>,
+}
+
+fn via_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::SchemaType::String)
+        .enum_values(Some(["session", "token"]))
+        .build()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum CallerVia {
+    Session,
+    Token,
 }
 
 /// The user of a login session; tokens cannot manage tokens.
@@ -409,21 +468,35 @@ fn session_user(caller: Option<Identity>) -> Result<String, ApiError> {
     }
 }
 
+/// Your API tokens (never the token itself); needs a login session
+#[utoipa::path(get, path = "/api/v1/tokens",
+    responses((status = 200, description = "Tokens", body = inline(TokenList)), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
 async fn list_tokens(
     State(state): State<AuthState>,
     Caller(caller): Caller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TokenList>, ApiError> {
     let user = session_user(caller)?;
     let tokens = state.store(move |s| s.list_tokens(Some(&user))).await?;
-    Ok(Json(json!({"tokens": tokens})))
+    Ok(Json(TokenList { tokens }))
 }
 
-#[derive(Deserialize)]
+/// The answer of `GET /api/v1/tokens`.
+#[derive(Serialize, ToSchema)]
+struct TokenList {
+    #[schema(value_type = Vec<Token>)]
+    tokens: Vec<TokenRecord>,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
+    #[schema(schema_with = crate::api::text_schema)]
     name: String,
 }
 
+/// Create an API token (shown once); needs a login session
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = inline(NewToken),
+    responses((status = 201, description = "Created", body = inline(CreatedToken)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error), (status = 403, description = "Tokens cannot manage tokens", body = Error)))]
 async fn create_token(
     State(state): State<AuthState>,
     Caller(caller): Caller,
@@ -445,17 +518,34 @@ async fn create_token(
     );
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": record.id,
-            "name": record.name,
-            "created_at": record.created_at,
-            // The only time the token is shown.
-            "token": token.expose_secret(),
-        })),
+        Json(CreatedToken {
+            id: record.id,
+            name: record.name,
+            created_at: record.created_at,
+            token: token.expose_secret().to_string(),
+        }),
     )
         .into_response())
 }
 
+/// A new API token: the only time the token itself is shown.
+#[derive(Serialize, ToSchema)]
+struct CreatedToken {
+    id: i64,
+    name: String,
+    created_at: i64,
+    token: String,
+}
+
+/// Revoke one of your API tokens; needs a login session
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path,)),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 401, description = "Access control is on and the request carries no valid session or token", body = Error),
+        (status = 403, description = "Tokens cannot manage tokens", body = Error),
+        (status = 404, description = "No such live token of yours", body = Error),
+    ))]
 async fn revoke_token(
     State(state): State<AuthState>,
     Caller(caller): Caller,

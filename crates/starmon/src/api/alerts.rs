@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 use utoipa::{IntoParams, ToSchema};
@@ -13,13 +13,13 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::ApiError;
 use super::request::{
     blocking, check_text, enum_schema, id_of, now_ms, parse_time, range, severity_schema,
-    text_schema, ApiJson, ApiPatch, ApiQuery, ApiResult, NoQuery,
+    text_schema, ApiJson, ApiPatch, ApiQuery, NoQuery,
 };
 use super::state::Ctx;
 use crate::alerts::engine::{effective_rules, Rule};
 use crate::alerts::rules::{self, Op, Scope, Severity, UserRule};
 use crate::auth::Identity;
-use crate::store::alerts::{RuleOverride, Silence};
+use crate::store::alerts::{ActiveAlert, AlertEvent, RuleOverride, Silence};
 use crate::store::StoreError;
 
 fn who(identity: Option<Extension<Identity>>) -> String {
@@ -37,6 +37,7 @@ fn cluster_param(c: Option<&str>) -> Result<Option<i64>, ApiError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     #[serde(default)]
@@ -60,8 +61,13 @@ enum StateFilter {
     All,
 }
 
-/// `GET /api/v1/alerts?cluster_id=&state=pending|firing`: alerts pending or firing now.
-pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParams>) -> ApiResult {
+/// Alerts pending or firing now
+#[utoipa::path(get, path = "/api/v1/alerts", params(ListParams),
+    responses((status = 200, description = "Alerts", body = inline(AlertList)), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
+pub(super) async fn list(
+    State(ctx): State<Ctx>,
+    ApiQuery(q): ApiQuery<ListParams>,
+) -> Result<Json<AlertList>, ApiError> {
     let cluster = cluster_param(q.cluster_id.as_deref())?;
     let state = match q.state.as_deref() {
         None | Some("all") => None,
@@ -84,37 +90,52 @@ pub(super) async fn list(State(ctx): State<Ctx>, ApiQuery(q): ApiQuery<ListParam
     })
     .await?;
     let now = now_ms();
-    let items: Vec<Value> = alerts
+    let alerts = alerts
         .into_iter()
         .filter(|a| {
             state
                 .as_deref()
                 .is_none_or(|s| json!(a.state).as_str() == Some(s))
         })
-        .map(|a| {
-            let mut v = json!(a);
-            v["rule_name"] = json!(rules
+        .map(|a| AlertView {
+            rule_name: rules
                 .iter()
                 .find(|r| r.id() == a.rule_id)
                 .map(Rule::name)
-                .unwrap_or_else(|| a.rule_id.clone()));
-            v["cluster_name"] = json!(clusters
+                .unwrap_or_else(|| a.rule_id.clone()),
+            cluster_name: clusters
                 .iter()
                 .find(|c| c.id == a.cluster_id)
-                .map(|c| c.name.clone()));
-            v["silenced"] = json!(silences.iter().any(|s| s.matches(
-                &a.rule_id,
-                a.cluster_id,
-                &a.subject,
-                now
-            )));
-            v
+                .map(|c| c.name.clone()),
+            silenced: silences
+                .iter()
+                .any(|s| s.matches(&a.rule_id, a.cluster_id, &a.subject, now)),
+            alert: a,
         })
         .collect();
-    Ok(Json(json!({ "alerts": items })))
+    Ok(Json(AlertList { alerts }))
+}
+
+/// The answer of `GET /api/v1/alerts`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AlertList {
+    #[schema(value_type = Vec<Alert>)]
+    alerts: Vec<AlertView>,
+}
+
+/// An alert with the names of its rule and cluster and whether a silence mutes it (the
+/// document's `Alert`).
+#[derive(Debug, Serialize)]
+pub(crate) struct AlertView {
+    #[serde(flatten)]
+    alert: ActiveAlert,
+    rule_name: String,
+    cluster_name: Option<String>,
+    silenced: bool,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HistoryParams {
     #[serde(default)]
@@ -133,11 +154,13 @@ pub(crate) struct HistoryParams {
     limit: Option<String>,
 }
 
-/// `GET /api/v1/alerts/history?cluster_id=&from=&to=&limit=`: transitions, newest first.
+/// Alert transitions (pending, firing, resolved, acknowledged), newest first
+#[utoipa::path(get, path = "/api/v1/alerts/history", params(HistoryParams),
+    responses((status = 200, description = "Events", body = inline(EventList)), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn history(
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<HistoryParams>,
-) -> ApiResult {
+) -> Result<Json<EventList>, ApiError> {
     let cluster = cluster_param(q.cluster_id.as_deref())?;
     // A day by default.
     let (from, to) = range(q.from.as_deref(), q.to.as_deref(), 86_400_000)?;
@@ -151,55 +174,133 @@ pub(super) async fn history(
     };
     let store = ctx.store.clone();
     let events = blocking(move || store.alert_events(cluster, from, to, limit)).await?;
-    Ok(Json(json!({ "events": events })))
+    Ok(Json(EventList { events }))
 }
 
-/// `POST /api/v1/alerts/{id}/ack`.
+/// The answer of `GET /api/v1/alerts/history`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EventList {
+    #[schema(value_type = Vec<AlertEvent>)]
+    events: Vec<AlertEvent>,
+}
+
+/// Acknowledge an alert
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", params(("id" = i64, Path,)),
+    responses(
+        (status = 200, description = "Acknowledged", body = ref("#/components/schemas/Alert")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such alert", body = Error),
+    ))]
 pub(super) async fn ack(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
     identity: Option<Extension<Identity>>,
-) -> ApiResult {
+) -> Result<Json<ActiveAlert>, ApiError> {
     let id = id_of(&id, "alert")?;
     let by = who(identity);
     let store = ctx.store.clone();
     let a = blocking(move || store.ack_alert(id, &by, now_ms()))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no pending or firing alert with id {id}")))?;
-    Ok(Json(json!(a)))
+    Ok(Json(a))
 }
 
-fn rule_json(r: &Rule) -> Value {
-    match r {
-        Rule::Builtin(b, s) => json!({
-            "id": b.id, "name": b.name, "description": b.description, "builtin": true,
-            "unit": b.unit, "op": b.op, "enabled": s.enabled, "threshold": s.threshold,
-            "for_secs": s.for_secs, "severity": s.severity,
-            "cluster_id": null, "scope": null, "metric": null,
-        }),
-        Rule::User(u) => json!({
-            "id": u.rule_id(), "name": u.name, "description": format!("{} {} {}", u.metric, u.op.as_str(), u.threshold),
-            "builtin": false, "unit": "", "op": u.op, "enabled": u.enabled, "threshold": u.threshold,
-            "for_secs": u.for_secs, "severity": u.severity,
-            "cluster_id": u.cluster_id, "scope": u.scope, "metric": u.metric,
-        }),
+/// A rule with its effective settings; the document's `Rule`. A built-in rule has no cluster,
+/// scope or metric of its own (null).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Rule)]
+pub(crate) struct RuleView {
+    id: String,
+    name: String,
+    description: String,
+    builtin: bool,
+    unit: String,
+    #[schema(schema_with = op_schema)]
+    op: Op,
+    enabled: bool,
+    threshold: f64,
+    for_secs: u64,
+    #[schema(schema_with = severity_schema)]
+    severity: Severity,
+    #[schema(required = true)]
+    cluster_id: Option<i64>,
+    #[schema(schema_with = nullable_scope_schema, required = true)]
+    scope: Option<Scope>,
+    #[schema(required = true)]
+    metric: Option<String>,
+}
+
+impl RuleView {
+    fn of(r: &Rule) -> RuleView {
+        match r {
+            Rule::Builtin(b, s) => RuleView {
+                id: b.id.to_string(),
+                name: b.name.to_string(),
+                description: b.description.to_string(),
+                builtin: true,
+                unit: b.unit.to_string(),
+                op: b.op,
+                enabled: s.enabled,
+                threshold: s.threshold,
+                for_secs: s.for_secs,
+                severity: s.severity,
+                cluster_id: None,
+                scope: None,
+                metric: None,
+            },
+            Rule::User(u) => RuleView {
+                id: u.rule_id(),
+                name: u.name.clone(),
+                description: format!("{} {} {}", u.metric, u.op.as_str(), u.threshold),
+                builtin: false,
+                unit: String::new(),
+                op: u.op,
+                enabled: u.enabled,
+                threshold: u.threshold,
+                for_secs: u.for_secs,
+                severity: u.severity,
+                cluster_id: u.cluster_id,
+                scope: Some(u.scope),
+                metric: Some(u.metric.clone()),
+            },
+        }
     }
 }
 
-/// `GET /api/v1/alert-rules`: every rule with its effective settings, and the metric names a
-/// user rule may use.
-pub(super) async fn rules(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
+/// The answer of `GET /api/v1/alert-rules`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Rules {
+    #[schema(value_type = Vec<Rule>)]
+    rules: Vec<RuleView>,
+    #[schema(inline)]
+    metrics: RuleMetrics,
+}
+
+/// The metrics a user rule may use, by scope.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RuleMetrics {
+    cluster: Vec<String>,
+    node: Vec<String>,
+}
+
+/// Built-in and user rules with their effective settings, and the metrics user rules may use
+#[utoipa::path(get, path = "/api/v1/alert-rules",
+    responses((status = 200, description = "Rules", body = inline(Rules))))]
+pub(super) async fn rules(
+    State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<Rules>, ApiError> {
     let store = ctx.store.clone();
     let config = ctx.alerts.clone();
     let all = blocking(move || effective_rules(&config, store.as_ref())).await?;
-    Ok(Json(json!({
-        "rules": all.iter().map(rule_json).collect::<Vec<_>>(),
-        "metrics": {
-            "cluster": rules::metric_names(Scope::Cluster),
-            "node": rules::metric_names(Scope::Node),
+    Ok(Json(Rules {
+        rules: all.iter().map(RuleView::of).collect(),
+        metrics: RuleMetrics {
+            cluster: rules::metric_names(Scope::Cluster),
+            node: rules::metric_names(Scope::Node),
         },
-    })))
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -226,6 +327,12 @@ fn scope_schema() -> Object {
     enum_schema(["cluster", "node"])
 }
 
+fn nullable_scope_schema() -> Object {
+    let mut o = scope_schema();
+    o.nullable = true;
+    o
+}
+
 fn op_schema() -> Object {
     enum_schema([">", ">=", "<", "<="])
 }
@@ -248,13 +355,20 @@ fn check_for(f: Option<u64>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `PATCH /api/v1/alert-rules/{id}`: a built-in rule's settings, or a user rule.
+/// Change a rule's settings (built-in: enabled, threshold, for_secs, severity)
+#[utoipa::path(patch, path = "/api/v1/alert-rules/{id}", params(("id" = String, Path,)),
+    request_body = inline(RulePatch),
+    responses(
+        (status = 200, description = "Rule", body = ref("#/components/schemas/Rule")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such rule", body = Error),
+    ))]
 pub(super) async fn patch_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
     ApiPatch(p): ApiPatch<RulePatch>,
-) -> ApiResult {
+) -> Result<Json<RuleView>, ApiError> {
     check_threshold(p.threshold)?;
     check_for(p.for_secs)?;
     if let Some(n) = &p.name {
@@ -288,7 +402,7 @@ pub(super) async fn patch_rule(
             .iter()
             .find(|r| r.id() == id)
             .ok_or_else(|| ApiError::internal("rule vanished"))?;
-        return Ok(Json(rule_json(r)));
+        return Ok(Json(RuleView::of(r)));
     }
     let uid = id
         .strip_prefix("user:")
@@ -308,7 +422,7 @@ pub(super) async fn patch_rule(
     })
     .await?
     .ok_or_else(|| ApiError::not_found(format!("no rule {id:?}")))?;
-    Ok(Json(rule_json(&Rule::User(updated))))
+    Ok(Json(RuleView::of(&Rule::User(updated))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -336,7 +450,12 @@ fn yes() -> bool {
     true
 }
 
-/// `POST /api/v1/alert-rules`: a threshold on a stored metric.
+/// A user rule: a threshold on a stored metric of the cluster or of each node
+#[utoipa::path(post, path = "/api/v1/alert-rules", request_body = inline(NewRule),
+    responses(
+        (status = 201, description = "Created", body = ref("#/components/schemas/Rule")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+    ))]
 pub(super) async fn create_rule(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -374,10 +493,16 @@ pub(super) async fn create_rule(
             StoreError::NotFound(_) => ApiError::bad("cluster_id: no such cluster"),
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, Json(rule_json(&Rule::User(stored)))).into_response())
+    Ok((StatusCode::CREATED, Json(RuleView::of(&Rule::User(stored)))).into_response())
 }
 
-/// `DELETE /api/v1/alert-rules/{id}`: a user rule (built-in rules are disabled instead).
+/// Delete a user rule (built-in rules are disabled instead)
+#[utoipa::path(delete, path = "/api/v1/alert-rules/{id}", params(("id" = String, Path,)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such rule", body = Error),
+    ))]
 pub(super) async fn delete_rule(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -400,8 +525,9 @@ pub(super) async fn delete_rule(
     }
 }
 
-/// `GET /api/v1/silences?all=true`: active and future silences (all, with `all=true`).
+/// The query of `GET /api/v1/silences`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SilencesParams {
     #[serde(default)]
@@ -409,10 +535,13 @@ pub(crate) struct SilencesParams {
     all: Option<String>,
 }
 
+/// Silences (active and future; all with all=true)
+#[utoipa::path(get, path = "/api/v1/silences", params(SilencesParams),
+    responses((status = 200, description = "Silences", body = inline(SilenceList)), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn silences(
     State(ctx): State<Ctx>,
     ApiQuery(q): ApiQuery<SilencesParams>,
-) -> ApiResult {
+) -> Result<Json<SilenceList>, ApiError> {
     let all = match q.all.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
@@ -423,8 +552,15 @@ pub(super) async fn silences(
         }
     };
     let store = ctx.store.clone();
-    let list = blocking(move || store.silences((!all).then(now_ms))).await?;
-    Ok(Json(json!({ "silences": list })))
+    let silences = blocking(move || store.silences((!all).then(now_ms))).await?;
+    Ok(Json(SilenceList { silences }))
+}
+
+/// The answer of `GET /api/v1/silences`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SilenceList {
+    #[schema(value_type = Vec<Silence>)]
+    silences: Vec<Silence>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -463,7 +599,9 @@ fn time_value(name: &str, v: &Value) -> Result<i64, ApiError> {
     }
 }
 
-/// `POST /api/v1/silences`: mutes notifications of matching alerts until `ends_at`.
+/// Mute notifications of matching alerts until ends_at
+#[utoipa::path(post, path = "/api/v1/silences", request_body = inline(NewSilence),
+    responses((status = 201, description = "Created", body = ref("#/components/schemas/Silence")), (status = 400, description = "A parameter is wrong; the message names it", body = Error)))]
 pub(super) async fn create_silence(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -513,10 +651,16 @@ pub(super) async fn create_silence(
             StoreError::NotFound(_) => ApiError::bad("cluster_id: no such cluster"),
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, Json(json!(s))).into_response())
+    Ok((StatusCode::CREATED, Json(s)).into_response())
 }
 
-/// `DELETE /api/v1/silences/{id}`.
+/// End a silence
+#[utoipa::path(delete, path = "/api/v1/silences/{id}", params(("id" = i64, Path,)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such silence", body = Error),
+    ))]
 pub(super) async fn delete_silence(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,

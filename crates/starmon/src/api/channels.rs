@@ -67,7 +67,9 @@ pub(crate) struct ChannelList {
     channels: Vec<ChannelView>,
 }
 
-/// `GET /api/v1/channels`.
+/// Notification channels (URLs with their tokens masked)
+#[utoipa::path(get, path = "/api/v1/channels",
+    responses((status = 200, description = "Channels", body = inline(ChannelList))))]
 pub(super) async fn channels(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -164,7 +166,15 @@ fn check_channel(c: &StoredChannel) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `POST /api/v1/channels`.
+/// Add a notification channel
+///
+/// The body is the one of a change, but `name` and `kind` are required.
+#[utoipa::path(post, path = "/api/v1/channels", request_body = inline(ChannelBody),
+    responses(
+        (status = 201, description = "Created", body = inline(ChannelView)),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 409, description = "The name is taken", body = Error),
+    ))]
 pub(super) async fn create_channel(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -205,7 +215,15 @@ async fn channel_by_id(ctx: &Ctx, id: i64) -> Result<StoredChannel, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("no channel with id {id}")))
 }
 
-/// `PATCH /api/v1/channels/{id}`: the fields given.
+/// Change a channel (the fields given)
+#[utoipa::path(patch, path = "/api/v1/channels/{id}", params(("id" = i64, Path,)),
+    request_body = inline(ChannelBody),
+    responses(
+        (status = 200, description = "Channel", body = inline(ChannelView)),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such channel", body = Error),
+        (status = 409, description = "The name is taken", body = Error),
+    ))]
 pub(super) async fn update_channel(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -249,7 +267,13 @@ pub(super) async fn update_channel(
     Ok(Json(shown))
 }
 
-/// `DELETE /api/v1/channels/{id}`.
+/// Remove a channel
+#[utoipa::path(delete, path = "/api/v1/channels/{id}", params(("id" = i64, Path,)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such channel", body = Error),
+    ))]
 pub(super) async fn delete_channel(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -264,7 +288,15 @@ pub(super) async fn delete_channel(
     }
 }
 
-/// `POST /api/v1/channels/{id}/test`: sends a test notification now and says how it went.
+/// Send a test notification now
+///
+/// The answer says how it went.
+#[utoipa::path(post, path = "/api/v1/channels/{id}/test", params(("id" = i64, Path,)),
+    responses(
+        (status = 200, description = "Result", body = inline(TestResult)),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No such channel", body = Error),
+    ))]
 pub(super) async fn test_channel(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,

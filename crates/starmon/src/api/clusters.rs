@@ -6,22 +6,22 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use secrecy::SecretString;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::request::{
     blocking, check_port, check_text, port_schema, secret_schema, text_schema, ApiJson, ApiPatch,
-    ApiQuery, ApiResult, NoQuery,
+    ApiQuery, NoQuery,
 };
 use super::state::{cluster, Ctx};
-use crate::collector::{check_connection, Target};
-use crate::model::{ClusterUpdate, NewCluster};
+use crate::collector::{check_connection, ConnectionCheck, Target};
+use crate::model::{ClusterRecord, ClusterUpdate, NewCluster};
 use crate::store::StoreError;
 
 /// A cluster to register (or to test before registering).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = NewCluster)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewClusterBody {
     #[schema(schema_with = text_schema)]
@@ -78,8 +78,17 @@ fn target(c: &NewCluster) -> Target {
     }
 }
 
-/// `POST /api/v1/clusters`: registers a cluster (after a login test unless `"test": false`);
-/// 201 with the record, 409 for a taken name, 422 when the cluster does not answer.
+/// Register a cluster
+///
+/// After a login test unless `"test": false`.
+#[utoipa::path(post, path = "/api/v1/clusters",
+    request_body = ref("#/components/schemas/NewCluster"),
+    responses(
+        (status = 201, description = "Registered", body = ref("#/components/schemas/Cluster")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 409, description = "The name is taken", body = Error),
+        (status = 422, description = "The cluster did not accept the login", body = Error),
+    ))]
 pub(super) async fn create(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
@@ -110,28 +119,47 @@ pub(super) async fn create(
             other => ApiError::from(other),
         })?;
     ctx.changes.cluster_changed(record.id);
-    Ok((StatusCode::CREATED, Json(json!(record))).into_response())
+    Ok((StatusCode::CREATED, Json(record)).into_response())
 }
 
-/// `GET /api/v1/clusters`: the registered clusters.
-pub(super) async fn list(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
+/// The answer of `GET /api/v1/clusters`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ClusterList {
+    #[schema(value_type = Vec<Cluster>)]
+    clusters: Vec<ClusterRecord>,
+}
+
+/// Registered clusters
+#[utoipa::path(get, path = "/api/v1/clusters",
+    responses((status = 200, description = "Clusters", body = inline(ClusterList))))]
+pub(super) async fn list(
+    State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<ClusterList>, ApiError> {
     let store = ctx.store.clone();
-    let all = blocking(move || store.list_clusters()).await?;
-    Ok(Json(json!({"clusters": all})))
+    let clusters = blocking(move || store.list_clusters()).await?;
+    Ok(Json(ClusterList { clusters }))
 }
 
-/// `GET /api/v1/clusters/{id}`.
+/// One cluster
+#[utoipa::path(get, path = "/api/v1/clusters/{id}", params(("id" = i64, Path, description = "Cluster id")),
+    responses(
+        (status = 200, description = "Cluster", body = ref("#/components/schemas/Cluster")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn one(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<ClusterRecord>, ApiError> {
     let c = cluster(&ctx, &id).await?;
-    Ok(Json(json!(c)))
+    Ok(Json(c))
 }
 
 /// The fields to change; a field left out keeps its value (`null` is refused).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ClusterUpdate)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClusterUpdateBody {
     #[schema(schema_with = text_schema)]
@@ -180,14 +208,23 @@ impl ClusterUpdateBody {
     }
 }
 
-/// `PATCH /api/v1/clusters/{id}`: changes the fields given (a new password too); the collector
-/// and the overview start over with the new settings at once.
+/// Edit a cluster (only the fields given)
+///
+/// A new password too; the collector and the overview start over with the new settings at once.
+#[utoipa::path(patch, path = "/api/v1/clusters/{id}", params(("id" = i64, Path, description = "Cluster id")),
+    request_body = ref("#/components/schemas/ClusterUpdate"),
+    responses(
+        (status = 200, description = "Edited", body = ref("#/components/schemas/Cluster")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+        (status = 409, description = "The name is taken", body = Error),
+    ))]
 pub(super) async fn update(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
     ApiPatch(update): ApiPatch<ClusterUpdateBody>,
-) -> ApiResult {
+) -> Result<Json<ClusterRecord>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let update = update.validate()?;
     let store = ctx.store.clone();
@@ -206,10 +243,16 @@ pub(super) async fn update(
         .ok_or_else(|| ApiError::not_found(format!("no cluster with id {cid}")))?;
     ctx.live.forget(cid);
     ctx.changes.cluster_changed(cid);
-    Ok(Json(json!(record)))
+    Ok(Json(record))
 }
 
-/// `DELETE /api/v1/clusters/{id}`: the cluster and all its history; 204.
+/// Remove a cluster and its history
+#[utoipa::path(delete, path = "/api/v1/clusters/{id}", params(("id" = i64, Path, description = "Cluster id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn remove(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -228,23 +271,39 @@ pub(super) async fn remove(
     }
 }
 
-/// `POST /api/v1/clusters/test`: tests a cluster that is not registered (same body as create).
+/// Test a connection before registering
+///
+/// The same body as registering.
+#[utoipa::path(post, path = "/api/v1/clusters/test",
+    request_body = ref("#/components/schemas/NewCluster"),
+    responses(
+        (status = 200, description = "What answered", body = ref("#/components/schemas/ConnectionCheck")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+    ))]
 pub(super) async fn test_new(
     State(ctx): State<Ctx>,
     _: ApiQuery<NoQuery>,
     ApiJson(b): ApiJson<NewClusterBody>,
-) -> ApiResult {
+) -> Result<Json<ConnectionCheck>, ApiError> {
     let (new, _) = b.validate()?;
     let check = check_connection(target(&new), ctx.collector.clone()).await;
-    Ok(Json(json!(check)))
+    Ok(Json(check))
 }
 
-/// `POST /api/v1/clusters/{id}/test`: tests a registered cluster with its stored password.
+/// Test the connection of a registered cluster
+///
+/// With its stored password.
+#[utoipa::path(post, path = "/api/v1/clusters/{id}/test", params(("id" = i64, Path, description = "Cluster id")),
+    responses(
+        (status = 200, description = "What answered", body = ref("#/components/schemas/ConnectionCheck")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn test_registered(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<RegisteredCheck>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let cid = c.id;
@@ -252,7 +311,16 @@ pub(super) async fn test_registered(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no password stored for cluster {cid}")))?;
     let check = check_connection(Target::from_record(&c, password), ctx.collector.clone()).await;
-    let mut v = json!(check);
-    v["cluster_id"] = json!(c.id);
-    Ok(Json(v))
+    Ok(Json(RegisteredCheck {
+        check,
+        cluster_id: c.id,
+    }))
+}
+
+/// A registered cluster's connection test: the `ConnectionCheck` and the cluster's id.
+#[derive(Debug, Serialize)]
+pub(crate) struct RegisteredCheck {
+    #[serde(flatten)]
+    check: ConnectionCheck,
+    cluster_id: i64,
 }

@@ -4,16 +4,15 @@
 //! Day-over-day and week-over-week of whole days come from the daily rollups, which outlive the
 //! detail rows. A comparison is NULL where either side has no data, never 0.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Map};
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
-use super::request::{blocking, now_ms, parse_time, ApiQuery, ApiResult};
+use super::request::{blocking, now_ms, parse_time, ApiQuery};
 use super::state::{cluster, Ctx};
 use crate::model::Snapshot;
 use crate::store::DailySnapshot;
@@ -156,10 +155,9 @@ fn day_figures(d: Option<&DailySnapshot>) -> Vec<(&'static str, Option<f64>)> {
     ]
 }
 
-/// `GET /api/v1/clusters/{id}/kpis?window=300&at=`: the window ending at `at` (default now)
-/// against the window before it, a day before and a week before; and the last complete day
-/// against the day before it and the same day a week earlier.
+/// The query of `GET /api/v1/clusters/{id}/kpis`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KpiParams {
     #[serde(default)]
@@ -171,11 +169,22 @@ pub(crate) struct KpiParams {
     at: Option<String>,
 }
 
+/// Success rate, rates and averages over a window, with period-over-period change
+///
+/// The window ending at `at` (default now) against the window before it, a day before and a week
+/// before; and the last complete day against the day before it and the same day a week earlier.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/kpis",
+    params(("id" = i64, Path, description = "Cluster id"), KpiParams),
+    responses(
+        (status = 200, description = "KPIs", body = inline(Kpis)),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn kpis(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<KpiParams>,
-) -> ApiResult {
+) -> Result<Json<Kpis>, ApiError> {
     let window_secs = match &q.window {
         Some(w) => w
             .parse::<i64>()
@@ -209,20 +218,20 @@ pub(super) async fn kpis(
     })
     .await?;
     let figures: Vec<_> = windows.iter().map(|w| window_figures(w)).collect();
-    let mut kpis = Map::new();
+    let mut kpis = BTreeMap::new();
     for name in WINDOW_FIGURES {
         let v = |i: usize| figures[i].get(name).copied().flatten();
         kpis.insert(
             name.to_string(),
-            json!({
-                "current": v(0),
-                "previous": v(1),
-                "change_pct": change_pct(v(0), v(1)),
-                "day_ago": v(2),
-                "day_change_pct": change_pct(v(0), v(2)),
-                "week_ago": v(3),
-                "week_change_pct": change_pct(v(0), v(3)),
-            }),
+            WindowKpi {
+                current: v(0),
+                previous: v(1),
+                change_pct: change_pct(v(0), v(1)),
+                day_ago: v(2),
+                day_change_pct: change_pct(v(0), v(2)),
+                week_ago: v(3),
+                week_change_pct: change_pct(v(0), v(3)),
+            },
         );
     }
 
@@ -235,41 +244,133 @@ pub(super) async fn kpis(
     let (prev_date, prev) = day(2);
     let (week_date, week) = day(8);
     let (a, b, c7) = (day_figures(last), day_figures(prev), day_figures(week));
-    let mut daily = Map::new();
+    let mut figures = BTreeMap::new();
     for ((name, v), ((_, p), (_, wk))) in a.into_iter().zip(b.into_iter().zip(c7)) {
-        daily.insert(
+        figures.insert(
             name.to_string(),
-            json!({
-                "value": v,
-                "previous": p,
-                "change_pct": change_pct(v, p),
-                "week_ago": wk,
-                "week_change_pct": change_pct(v, wk),
-            }),
+            DayKpi {
+                value: v,
+                previous: p,
+                change_pct: change_pct(v, p),
+                week_ago: wk,
+                week_change_pct: change_pct(v, wk),
+            },
         );
     }
     let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    Ok(Json(json!({
-        "cluster_id": c.id,
-        "at": at,
-        "window_seconds": window_secs,
-        "samples": windows[0].len(),
-        "kpis": kpis,
-        "latest": latest.map(|s| json!({
-            "collected_at": s.collected_at,
-            "disk_usage_pct": s.disk_usage_pct,
-            "max_disk_used_pct": s.max_disk_used_pct,
-            "disk_used_bytes": s.disk_used_bytes,
-            "disk_total_bytes": s.disk_total_bytes,
-            "total_data_bytes": s.total_data_bytes,
-        })),
-        "daily": {
-            "date": date(last_date),
-            "previous_date": date(prev_date),
-            "week_ago_date": date(week_date),
-            "figures": daily,
+    Ok(Json(Kpis {
+        cluster_id: c.id,
+        at,
+        window_seconds: window_secs,
+        samples: windows[0].len(),
+        kpis,
+        latest: latest.map(|s| LatestDisk {
+            collected_at: s.collected_at,
+            disk_usage_pct: s.disk_usage_pct,
+            max_disk_used_pct: s.max_disk_used_pct,
+            disk_used_bytes: s.disk_used_bytes,
+            disk_total_bytes: s.disk_total_bytes,
+            total_data_bytes: s.total_data_bytes,
+        }),
+        daily: DailyKpis {
+            date: date(last_date),
+            previous_date: date(prev_date),
+            week_ago_date: date(week_date),
+            figures,
         },
-    })))
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/kpis`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Kpis {
+    cluster_id: i64,
+    at: i64,
+    window_seconds: i64,
+    samples: usize,
+    /// By figure name (see `WINDOW_FIGURES`).
+    #[schema(inline)]
+    kpis: BTreeMap<String, WindowKpi>,
+    /// The disks of the latest snapshot; null before the first collection.
+    #[schema(schema_with = latest_schema, required = true)]
+    latest: Option<LatestDisk>,
+    #[schema(inline)]
+    daily: DailyKpis,
+}
+
+/// A window figure against the window before it, a day before and a week before.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WindowKpi {
+    #[schema(required = true)]
+    current: Option<f64>,
+    #[schema(required = true)]
+    previous: Option<f64>,
+    #[schema(required = true)]
+    change_pct: Option<f64>,
+    #[schema(required = true)]
+    day_ago: Option<f64>,
+    #[schema(required = true)]
+    day_change_pct: Option<f64>,
+    #[schema(required = true)]
+    week_ago: Option<f64>,
+    #[schema(required = true)]
+    week_change_pct: Option<f64>,
+}
+
+/// `LatestDisk`, nullable: an object schema that allows null (an `allOf` with `nullable` would
+/// not, in OpenAPI 3.0).
+fn latest_schema() -> utoipa::openapi::Object {
+    match LatestDisk::schema().1 {
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(mut o)) => {
+            o.nullable = true;
+            o
+        }
+        _ => utoipa::openapi::Object::new(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct LatestDisk {
+    collected_at: i64,
+    #[schema(required = true)]
+    disk_usage_pct: Option<f64>,
+    #[schema(required = true)]
+    max_disk_used_pct: Option<f64>,
+    #[schema(required = true)]
+    disk_used_bytes: Option<i64>,
+    #[schema(required = true)]
+    disk_total_bytes: Option<i64>,
+    #[schema(required = true)]
+    total_data_bytes: Option<i64>,
+}
+
+/// The last complete day against the day before it and the same day a week earlier.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DailyKpis {
+    #[schema(format = Date)]
+    date: String,
+    #[schema(format = Date)]
+    previous_date: String,
+    #[schema(format = Date)]
+    week_ago_date: String,
+    /// By figure name.
+    #[schema(inline)]
+    figures: BTreeMap<String, DayKpi>,
+}
+
+/// A rollup day's figure against the day before and the same day a week earlier.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DayKpi {
+    #[schema(required = true)]
+    value: Option<f64>,
+    #[schema(required = true)]
+    previous: Option<f64>,
+    #[schema(required = true)]
+    change_pct: Option<f64>,
+    #[schema(required = true)]
+    week_ago: Option<f64>,
+    #[schema(required = true)]
+    week_change_pct: Option<f64>,
 }
 
 #[cfg(test)]

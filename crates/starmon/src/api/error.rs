@@ -15,8 +15,11 @@ use utoipa::ToSchema;
 use crate::store::StoreError;
 
 /// The body of every 4xx and 5xx answer.
-// The document's `Error` schema is generated from it.
+// The document's `Error` schema is generated from it. The handlers' `#[utoipa::path]` say
+// `body = Error`: utoipa 4 takes a response's schema name from the type as written there
+// (the openapi test `every_reference_resolves` catches a name that is not a schema).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody {
     /// What was wrong, naming the parameter or field at fault; "internal error" for a 5xx.
     pub error: String,

@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
-use serde_json::json;
+use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
+use utoipa::ToSchema;
 
-use super::request::{blocking, now_ms, ApiQuery, ApiResult, NoQuery};
+use super::error::ApiError;
+use super::request::{blocking, enum_schema, now_ms, ApiQuery, NoQuery};
 use super::state::Ctx;
 use crate::alerts::rules::Severity;
 use crate::model::{CollectionStatus, Outcome, Snapshot};
@@ -17,13 +19,91 @@ use crate::model::{CollectionStatus, Outcome, Snapshot};
 /// A path expected to reach 90 % within this many days makes its cluster a warning.
 const SOON_DAYS: f64 = 7.0;
 
-#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     Ok,
     Unknown,
     Warning,
     Critical,
+}
+
+/// Every reason [`health`] and the firing alerts give, for the document.
+const REASONS: [&str; 13] = [
+    "no_data",
+    "collection_failed",
+    "collection_partial",
+    "collection_stale",
+    "no_fe_majority",
+    "fe_dead",
+    "no_be_alive",
+    "be_dead",
+    "cn_dead",
+    "disk_over_95",
+    "disk_over_90",
+    "disk_90_within_7_days",
+    "alerts_firing",
+];
+
+fn reasons_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::Array::new(enum_schema(REASONS))
+}
+
+fn outcome_schema() -> Object {
+    let mut o = enum_schema(["ok", "partial", "failed"]);
+    o.nullable = true;
+    o
+}
+
+fn date_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Date,
+        )))
+        .nullable(true)
+        .build()
+}
+
+/// The answer of `GET /api/v1/fleet`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Fleet {
+    #[schema(inline)]
+    clusters: Vec<FleetCluster>,
+}
+
+/// One cluster at a glance; a figure that is not known is null. (Every key is always there; the
+/// document has only ever promised some.)
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FleetCluster {
+    id: i64,
+    name: String,
+    #[schema(inline)]
+    health: Health,
+    /// Stable codes a dashboard can translate.
+    #[schema(schema_with = reasons_schema)]
+    reasons: Vec<&'static str>,
+    collected_at: Option<i64>,
+    #[schema(schema_with = outcome_schema, required = true)]
+    outcome: Option<Outcome>,
+    errors: usize,
+    fe_alive: Option<i64>,
+    fe_total: Option<i64>,
+    be_alive: Option<i64>,
+    be_total: Option<i64>,
+    cn_alive: Option<i64>,
+    cn_total: Option<i64>,
+    qps: Option<f64>,
+    query_latency_p99: Option<f64>,
+    error_rate: Option<f64>,
+    disk_usage_pct: Option<f64>,
+    max_disk_used_pct: Option<f64>,
+    days_until_90: Option<f64>,
+    #[schema(schema_with = date_schema)]
+    date_90: Option<String>,
+    // Never null; the schema says nullable as it always has.
+    #[schema(nullable = true)]
+    alerts_firing: i64,
 }
 
 /// The health of a cluster and the reasons (stable codes a dashboard can translate).
@@ -75,8 +155,13 @@ pub fn health(
     (worst, reasons.into_iter().map(|(_, r)| r).collect())
 }
 
-/// `GET /api/v1/fleet`.
-pub(super) async fn fleet(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiResult {
+/// Every cluster at a glance: health and why, nodes alive, QPS, p99, errors, disks, days until 90 %
+#[utoipa::path(get, path = "/api/v1/fleet",
+    responses((status = 200, description = "Fleet", body = inline(Fleet))))]
+pub(super) async fn fleet(
+    State(ctx): State<Ctx>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<Fleet>, ApiError> {
     let store = ctx.store.clone();
     let alerting = ctx.alerting.clone();
     let interval_ms = (ctx.collector.interval_secs as i64).saturating_mul(1000);
@@ -107,8 +192,8 @@ pub(super) async fn fleet(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiRe
     })
     .await?;
     let now = now_ms();
-    let today = crate::store::local_date(ctx.tz, now).map_err(super::error::ApiError::internal)?;
-    let clusters: Vec<_> = rows
+    let today = crate::store::local_date(ctx.tz, now).map_err(ApiError::internal)?;
+    let clusters = rows
         .into_iter()
         .map(|(c, snap, status, days_until_90)| {
             let date_90 = days_until_90.map(|d| today + chrono::Days::new(d as u64));
@@ -134,29 +219,32 @@ pub(super) async fn fleet(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> ApiRe
                 (Some(e), Some(i)) if i > 0.0 => Some(e as f64 / i),
                 _ => None,
             };
-            json!({
-                "id": c.id,
-                "name": c.name,
-                "health": health,
-                "reasons": reasons,
-                "collected_at": status.as_ref().map(|s| s.collected_at),
-                "outcome": status.as_ref().map(|s| s.outcome),
-                "errors": status.as_ref().map_or(0, |s| s.errors.len()),
-                "fe_alive": s.fe_node_alive, "fe_total": s.fe_node_total,
-                "be_alive": s.be_node_alive, "be_total": s.be_node_total,
-                "cn_alive": s.cn_node_alive, "cn_total": s.cn_node_total,
-                "qps": s.qps,
-                "query_latency_p99": s.query_latency_p99,
-                "error_rate": error_rate,
-                "disk_usage_pct": s.disk_usage_pct,
-                "max_disk_used_pct": s.max_disk_used_pct,
-                "days_until_90": days_until_90,
-                "date_90": date_90.map(|d| d.format("%Y-%m-%d").to_string()),
-                "alerts_firing": alerts_firing,
-            })
+            FleetCluster {
+                id: c.id,
+                name: c.name,
+                health,
+                reasons,
+                collected_at: status.as_ref().map(|s| s.collected_at),
+                outcome: status.as_ref().map(|s| s.outcome),
+                errors: status.as_ref().map_or(0, |s| s.errors.len()),
+                fe_alive: s.fe_node_alive,
+                fe_total: s.fe_node_total,
+                be_alive: s.be_node_alive,
+                be_total: s.be_node_total,
+                cn_alive: s.cn_node_alive,
+                cn_total: s.cn_node_total,
+                qps: s.qps,
+                query_latency_p99: s.query_latency_p99,
+                error_rate,
+                disk_usage_pct: s.disk_usage_pct,
+                max_disk_used_pct: s.max_disk_used_pct,
+                days_until_90,
+                date_90: date_90.map(|d| d.format("%Y-%m-%d").to_string()),
+                alerts_firing,
+            }
         })
         .collect();
-    Ok(Json(json!({ "clusters": clusters })))
+    Ok(Json(Fleet { clusters }))
 }
 
 #[cfg(test)]

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
-use super::request::{blocking, now_ms, range, ApiQuery, ApiResult, NoQuery};
+use super::request::{blocking, now_ms, range, ApiQuery, NoQuery};
 use super::state::{cluster, Ctx};
-use crate::forecast::{self, FLOOD_STAGE, HIGH_WATERMARK};
-use crate::model::{NodeSample, Snapshot};
+use crate::forecast::{self, Forecast, FLOOD_STAGE, HIGH_WATERMARK};
+use crate::model::{CollectionStatus, NodeSample, Snapshot};
 use crate::store::{bucket_start, Agg, Buckets, DailySnapshot};
 
 /// The most points one history request may return.
@@ -26,16 +26,30 @@ pub const MAX_NAMES: usize = 100;
 /// The range when a request gives no `from`: an hour before `to`.
 const DEFAULT_SPAN_MS: i64 = 3_600_000;
 
-/// `GET /api/v1/clusters/{id}/latest`.
+/// The latest stored snapshot
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/latest", params(("id" = i64, Path, description = "Cluster id")),
+    responses((status = 200, description = "Snapshot", body = inline(Latest)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn latest(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<Latest>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
-    let snap = blocking(move || store.latest_snapshot(c.id)).await?;
-    Ok(Json(json!({"cluster_id": c.id, "snapshot": snap})))
+    let snapshot = blocking(move || store.latest_snapshot(c.id)).await?;
+    Ok(Json(Latest {
+        cluster_id: c.id,
+        snapshot,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/latest`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Latest {
+    cluster_id: i64,
+    /// Null before the first collection.
+    #[schema(required = true)]
+    snapshot: Option<Snapshot>,
 }
 
 /// The fields of a stored row by name (the specification's column names).
@@ -72,6 +86,7 @@ struct HistoryQuery {
 /// the parameter and its value). The `value_type`s are what the document promises; `serde(default)`
 /// keeps the parameters optional there without making them nullable.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HistoryParams {
     /// Comma-separated metric names (the document lists them and adds the pattern).
@@ -171,10 +186,48 @@ fn history_query(q: &HistoryParams, known: &[String]) -> Result<HistoryQuery, Ap
     })
 }
 
+/// Downsampled history of a cluster or of one node; the document's `History`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = History)]
+pub(crate) struct HistoryBody {
+    cluster_id: i64,
+    /// Of one node: its id (BE/CN) or name (FE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    node_id: Option<String>,
+    from: i64,
+    to: i64,
+    step_seconds: u64,
+    /// Points before this instant come from the daily rollups
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    detail_from: Option<i64>,
+    /// Per metric name, one point per bucket.
+    #[schema(inline)]
+    series: BTreeMap<String, Vec<Point>>,
+}
+
+/// One bucket of a series: the min, avg and max of the values known in it (null when the metric
+/// was unknown then: a null point, not a made-up one).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Point {
+    t: i64,
+    #[schema(required = true)]
+    min: Option<f64>,
+    #[schema(required = true)]
+    avg: Option<f64>,
+    #[schema(required = true)]
+    max: Option<f64>,
+}
+
 /// Per metric, one point per bucket with the min, avg and max of the values known in it: the
 /// buckets the database computed, merged with single points (daily rollups) that fall in the same
 /// buckets.
-fn downsample(hq: &HistoryQuery, buckets: Buckets, points: Vec<(i64, Vec<Option<f64>>)>) -> Value {
+fn downsample(
+    hq: &HistoryQuery,
+    buckets: Buckets,
+    points: Vec<(i64, Vec<Option<f64>>)>,
+) -> BTreeMap<String, Vec<Point>> {
     let step = hq.step_ms as i64;
     let mut merged: BTreeMap<i64, Vec<Option<Agg>>> = buckets.into_iter().collect();
     for (t, values) in points {
@@ -186,25 +239,31 @@ fn downsample(hq: &HistoryQuery, buckets: Buckets, points: Vec<(i64, Vec<Option<
             Agg::fold(agg, v);
         }
     }
-    let series: serde_json::Map<String, Value> = hq
-        .names
+    hq.names
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            let pts: Vec<Value> = merged
+            let pts = merged
                 .iter()
-                .map(|(t, aggs)| match aggs.get(i).copied().flatten() {
-                    Some(a) => {
-                        json!({"t": t, "min": a.min, "avg": a.sum / a.count as f64, "max": a.max})
-                    }
+                .map(|(&t, aggs)| match aggs.get(i).copied().flatten() {
+                    Some(a) => Point {
+                        t,
+                        min: Some(a.min),
+                        avg: Some(a.sum / a.count as f64),
+                        max: Some(a.max),
+                    },
                     // Collected, but this metric was unknown then: a null point, not a made-up one.
-                    None => json!({"t": t, "min": null, "avg": null, "max": null}),
+                    None => Point {
+                        t,
+                        min: None,
+                        avg: None,
+                        max: None,
+                    },
                 })
                 .collect();
-            (n.clone(), Value::Array(pts))
+            (n.clone(), pts)
         })
-        .collect();
-    json!({"from": hq.from, "to": hq.to, "step_seconds": hq.step_ms / 1000, "series": series})
+        .collect()
 }
 
 /// The daily rollup figure that stands for a snapshot metric beyond the detail retention. Only
@@ -224,14 +283,21 @@ fn daily_equivalent(d: &DailySnapshot, name: &str) -> Option<f64> {
     }
 }
 
-/// `GET /api/v1/clusters/{id}/metrics?names=qps,query_latency_p99&from=&to=&step=&points=`.
+/// Metric history, downsampled (min/avg/max per bucket)
+///
 /// Where the range reaches back past the detail retention, the days before it are served from
 /// the daily rollups (one point per day at its local start, for the metrics that have one).
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/metrics", params(("id" = i64, Path, description = "Cluster id"), HistoryParams),
+    responses(
+        (status = 200, description = "Series", body = ref("#/components/schemas/History")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn metrics(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<HistoryParams>,
-) -> ApiResult {
+) -> Result<Json<HistoryBody>, ApiError> {
     let hq = history_query(&q, &numeric_names::<Snapshot>(&["collected_at"]))?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
@@ -271,19 +337,32 @@ pub(super) async fn metrics(
             (*start, values)
         })
         .collect();
-    let mut body = downsample(&hq, buckets, daily_points);
-    body["cluster_id"] = json!(c.id);
-    body["detail_from"] = json!(detail_from);
-    Ok(Json(body))
+    Ok(Json(HistoryBody {
+        cluster_id: c.id,
+        node_id: None,
+        from: hq.from,
+        to: hq.to,
+        step_seconds: hq.step_ms / 1000,
+        detail_from: Some(detail_from),
+        series: downsample(&hq, buckets, daily_points),
+    }))
 }
 
-/// `GET /api/v1/clusters/{id}/nodes/{node}/metrics?names=cpu_usage_pct,…`: one node's history
-/// (a BE/CN by its id, an FE by its name); empty series when it has no samples in the range.
+/// One node's history (BE/CN id or FE name)
+///
+/// Empty series when the node has no samples in the range.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/nodes/{node}/metrics",
+    params(("id" = i64, Path, description = "Cluster id"), ("node" = String, Path,), HistoryParams),
+    responses(
+        (status = 200, description = "Series", body = ref("#/components/schemas/History")),
+        (status = 400, description = "A parameter is wrong; the message names it", body = Error),
+        (status = 404, description = "No cluster with this id", body = Error),
+    ))]
 pub(super) async fn node_metrics(
     State(ctx): State<Ctx>,
     Path((id, node)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<HistoryParams>,
-) -> ApiResult {
+) -> Result<Json<HistoryBody>, ApiError> {
     let hq = history_query(&q, &node_metric_names())?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
@@ -291,14 +370,20 @@ pub(super) async fn node_metrics(
     let (names, step) = (hq.names.clone(), hq.step_ms as i64);
     let buckets =
         blocking(move || store.node_buckets(c.id, &node_id, &names, from, to, step)).await?;
-    let mut body = downsample(&hq, buckets, Vec::new());
-    body["cluster_id"] = json!(c.id);
-    body["node_id"] = json!(node);
-    Ok(Json(body))
+    Ok(Json(HistoryBody {
+        cluster_id: c.id,
+        node_id: Some(node),
+        from: hq.from,
+        to: hq.to,
+        step_seconds: hq.step_ms / 1000,
+        detail_from: None,
+        series: downsample(&hq, buckets, Vec::new()),
+    }))
 }
 
-/// `GET /api/v1/clusters/{id}/daily?days=30`: the daily rollups of the last `days` local days.
+/// The query of `GET /api/v1/clusters/{id}/daily`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DailyParams {
     #[serde(default)]
@@ -306,11 +391,16 @@ pub(crate) struct DailyParams {
     days: Option<String>,
 }
 
+/// Daily rollups
+///
+/// Those of the last `days` local days.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/daily", params(("id" = i64, Path, description = "Cluster id"), DailyParams),
+    responses((status = 200, description = "Days", body = inline(Days)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn daily(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DailyParams>,
-) -> ApiResult {
+) -> Result<Json<Days>, ApiError> {
     let days = match &q.days {
         Some(d) => d
             .parse::<u64>()
@@ -327,11 +417,23 @@ pub(super) async fn daily(
         store.daily(c.id, today - chrono::Days::new(days), today)
     })
     .await?;
-    Ok(Json(json!({"cluster_id": c.id, "days": rows})))
+    Ok(Json(Days {
+        cluster_id: c.id,
+        days: rows,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/daily`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Days {
+    cluster_id: i64,
+    #[schema(value_type = Vec<DailySnapshot>)]
+    days: Vec<DailySnapshot>,
 }
 
 /// `from`/`to` of a request for stored rows.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RangeParams {
     /// Start (default: an hour before `to`)
@@ -344,26 +446,43 @@ pub(crate) struct RangeParams {
     to: Option<String>,
 }
 
-/// `GET /api/v1/clusters/{id}/status?from=&to=`: how each collection went.
+/// How each collection went
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/status", params(("id" = i64, Path, description = "Cluster id"), RangeParams),
+    responses((status = 200, description = "Statuses", body = inline(Statuses)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn status(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<RangeParams>,
-) -> ApiResult {
+) -> Result<Json<Statuses>, ApiError> {
     let (from, to) = range(q.from.as_deref(), q.to.as_deref(), DEFAULT_SPAN_MS)?;
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let rows = blocking(move || store.statuses(c.id, from, to)).await?;
-    Ok(Json(json!({"cluster_id": c.id, "statuses": rows})))
+    Ok(Json(Statuses {
+        cluster_id: c.id,
+        statuses: rows,
+    }))
 }
 
-/// Per BE and data path, the dates the 90 % and 95 % limits are expected to be crossed
-/// (docs/design.md "Capacity forecast"), from the last 30 days of daily maxima.
+/// The answer of `GET /api/v1/clusters/{id}/status`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Statuses {
+    cluster_id: i64,
+    #[schema(value_type = Vec<CollectionStatus>)]
+    statuses: Vec<CollectionStatus>,
+}
+
+/// Capacity forecast per BE data path
+///
+/// The dates the 90 % and 95 % limits are expected to be crossed (docs/design.md "Capacity
+/// forecast"), from the last 30 days of daily maxima.
+#[utoipa::path(get, path = "/api/v1/clusters/{id}/capacity", params(("id" = i64, Path, description = "Cluster id")),
+    responses((status = 200, description = "Forecasts", body = inline(Capacity)), (status = 400, description = "A parameter is wrong; the message names it", body = Error), (status = 404, description = "No cluster with this id", body = Error)))]
 pub(super) async fn capacity(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     _: ApiQuery<NoQuery>,
-) -> ApiResult {
+) -> Result<Json<Capacity>, ApiError> {
     let c = cluster(&ctx, &id).await?;
     let store = ctx.store.clone();
     let tz = ctx.tz;
@@ -372,24 +491,79 @@ pub(super) async fn capacity(
         store.node_disk_daily(c.id, today - chrono::Days::new(31), today)
     })
     .await?;
-    let paths: Vec<Value> = forecast::series_by_path(rows)
+    let paths = forecast::series_by_path(rows)
         .into_iter()
-        .map(|((node, path), series)| {
-            json!({
-                "node_id": node,
-                "path": path,
-                "days": series.len(),
-                HIGH_WATERMARK.name: forecast::forecast(&series, HIGH_WATERMARK),
-                FLOOD_STAGE.name: forecast::forecast(&series, FLOOD_STAGE),
-            })
+        .map(|((node_id, path), series)| PathForecast {
+            node_id,
+            path,
+            days: series.len(),
+            no_new_tablets: forecast::forecast(&series, HIGH_WATERMARK),
+            loads_refused: forecast::forecast(&series, FLOOD_STAGE),
         })
         .collect();
-    Ok(Json(json!({"cluster_id": c.id, "paths": paths})))
+    Ok(Json(Capacity {
+        cluster_id: c.id,
+        paths,
+    }))
+}
+
+/// The answer of `GET /api/v1/clusters/{id}/capacity`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Capacity {
+    cluster_id: i64,
+    #[schema(inline)]
+    paths: Vec<PathForecast>,
+}
+
+/// One data path's forecasts, one per limit, named after it (`HIGH_WATERMARK`, `FLOOD_STAGE`).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PathForecast {
+    node_id: String,
+    path: String,
+    /// Days of history the forecast is made from.
+    days: usize,
+    /// When the path reaches the high watermark (90 %): no new tablets on it.
+    #[schema(schema_with = forecast_schema)]
+    no_new_tablets: Forecast,
+    /// When the path reaches the flood stage (95 %): loads refused.
+    #[schema(schema_with = forecast_schema)]
+    loads_refused: Forecast,
+}
+
+/// What the document says of a forecast: its status (the other fields depend on it).
+fn forecast_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .property(
+            "status",
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::SchemaType::String)
+                .enum_values(Some([
+                    "reached",
+                    "expected",
+                    "not_growing",
+                    "not_enough_history",
+                ])),
+        )
+        .required("status")
+        .build()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forecast_fields_are_named_after_their_limits() {
+        let p = PathForecast {
+            node_id: "1".into(),
+            path: "/data".into(),
+            days: 0,
+            no_new_tablets: forecast::forecast(&[], HIGH_WATERMARK),
+            loads_refused: forecast::forecast(&[], FLOOD_STAGE),
+        };
+        let v = serde_json::to_value(p).expect("json");
+        assert!(v.get(HIGH_WATERMARK.name).is_some() && v.get(FLOOD_STAGE.name).is_some());
+    }
 
     #[test]
     fn every_metric_fits_in_one_request() {

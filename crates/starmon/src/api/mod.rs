@@ -30,17 +30,15 @@ use axum::{Json, Router};
 pub use error::{ApiError, ErrorBody};
 pub use history::{MAX_NAMES, MAX_POINTS};
 pub use live_service::{LiveService, OVERVIEW_TTL};
+pub(crate) use request::text_schema;
 use request::{ApiQuery, NoQuery};
 pub use state::{ApiState, ApiStateError};
 
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route("/healthz", get(|_: ApiQuery<NoQuery>| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(own_metrics::own_metrics))
-        .route(
-            "/api/v1/openapi.json",
-            get(|_: ApiQuery<NoQuery>| async { Json(openapi::document()) }),
-        )
+        .route("/api/v1/openapi.json", get(openapi_json))
         .route(
             "/api/v1/clusters",
             get(clusters::list).post(clusters::create),
@@ -98,4 +96,18 @@ pub fn router(state: ApiState) -> Router {
             get(history::node_metrics),
         )
         .with_state(state)
+}
+
+/// Liveness
+#[utoipa::path(get, path = "/healthz", security(),
+    responses((status = 200, description = "Up", body = String, content_type = "text/plain")))]
+async fn healthz(_: ApiQuery<NoQuery>) -> &'static str {
+    "ok\n"
+}
+
+/// This document
+#[utoipa::path(get, path = "/api/v1/openapi.json", security(),
+    responses((status = 200, description = "OpenAPI 3.0", body = Object)))]
+async fn openapi_json(_: ApiQuery<NoQuery>) -> Json<serde_json::Value> {
+    Json(openapi::document())
 }

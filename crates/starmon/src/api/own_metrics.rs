@@ -6,7 +6,10 @@ use axum::response::{IntoResponse, Response};
 use super::request::{ApiQuery, NoQuery};
 use super::state::Ctx;
 
-/// `GET /metrics`: starmon's own metrics in the Prometheus text format.
+/// starmon's own metrics (Prometheus / OpenMetrics text)
+#[utoipa::path(get, path = "/metrics",
+    responses((status = 200, description = "Metrics", body = String,
+        content_type = "application/openmetrics-text")))]
 pub(super) async fn own_metrics(State(ctx): State<Ctx>, _: ApiQuery<NoQuery>) -> Response {
     let store = ctx.store.clone();
     let (size, clusters) = tokio::task::spawn_blocking(move || {

@@ -13,8 +13,6 @@ use utoipa::openapi::{Object, ObjectBuilder, SchemaType};
 use super::error::ApiError;
 use crate::store::StoreError;
 
-pub(crate) type ApiResult = Result<Json<Value>, ApiError>;
-
 /// The query string as `T` (a struct with `deny_unknown_fields`): a parameter the endpoint does
 /// not take is a mistake (`?cluster=1` for `?cluster_id=1`) that would otherwise be ignored
 /// without a word, so it is a 400 naming it. axum's own `Query` rejection is plain text and does
