@@ -490,7 +490,7 @@ struct TokenList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewToken {
-    #[schema(schema_with = crate::api::text_schema)]
+    #[schema(schema_with = crate::api::request::text_schema)]
     name: String,
 }
 

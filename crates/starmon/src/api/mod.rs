@@ -12,33 +12,32 @@ mod alerts;
 mod channels;
 mod clusters;
 mod computed;
-// `auth` answers with the API's errors; it names this module, not the re-export below, since
-// `api::alerts` imports `auth`.
+// `auth` answers with the API's errors and checks its body with the API's text schema; it names
+// `error` and `request`, not this module, since `api::alerts` imports `auth`.
 pub(crate) mod error;
 mod fleet;
+mod health;
 mod history;
 mod live;
 mod live_service;
 pub mod openapi;
 mod own_metrics;
-mod request;
+pub(crate) mod request;
 mod state;
 
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 
 pub use error::{ApiError, ErrorBody};
 pub use history::{MAX_NAMES, MAX_POINTS};
 pub use live_service::{LiveService, OVERVIEW_TTL};
-pub(crate) use request::text_schema;
-use request::{ApiQuery, NoQuery};
 pub use state::{ApiState, ApiStateError};
 
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health::healthz))
         .route("/metrics", get(own_metrics::own_metrics))
-        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route(
             "/api/v1/clusters",
             get(clusters::list).post(clusters::create),
@@ -96,18 +95,4 @@ pub fn router(state: ApiState) -> Router {
             get(history::node_metrics),
         )
         .with_state(state)
-}
-
-/// Liveness
-#[utoipa::path(get, path = "/healthz", security(),
-    responses((status = 200, description = "Up", body = String, content_type = "text/plain")))]
-async fn healthz(_: ApiQuery<NoQuery>) -> &'static str {
-    "ok\n"
-}
-
-/// This document
-#[utoipa::path(get, path = "/api/v1/openapi.json", security(),
-    responses((status = 200, description = "OpenAPI 3.0", body = Object)))]
-async fn openapi_json(_: ApiQuery<NoQuery>) -> Json<serde_json::Value> {
-    Json(openapi::document())
 }

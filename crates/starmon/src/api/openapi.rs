@@ -4,6 +4,7 @@
 //! for the schemas of model types, written here. `.ci/fuzz-api` runs schemathesis against a live
 //! server with it, so a response that contradicts it fails CI.
 
+use axum::Json;
 use serde_json::{json, Value};
 use utoipa::openapi::path::PathItemType;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -13,6 +14,7 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi};
 
 use super::history::numeric_names;
+use super::request::{ApiQuery, NoQuery};
 use super::{alerts, channels, clusters, computed, fleet, history, live};
 use crate::model::Snapshot;
 
@@ -176,9 +178,9 @@ fn silence_schema() -> Value {
         description = "Monitoring of StarRocks clusters: live state, history, computed figures and capacity forecasts. Times are unix milliseconds (UTC) unless noted. Unknown values are null, never 0."
     ),
     paths(
-        super::healthz,
+        super::health::healthz,
         super::own_metrics::own_metrics,
-        super::openapi_json,
+        openapi_json,
         clusters::list,
         clusters::create,
         fleet::fleet,
@@ -219,7 +221,7 @@ fn silence_schema() -> Value {
         channels::test_channel,
     ),
     components(schemas(
-        super::ErrorBody,
+        super::error::ErrorBody,
         clusters::NewClusterBody,
         clusters::ClusterUpdateBody,
         alerts::RuleView,
@@ -395,6 +397,13 @@ fn operation<'a>(
 
 fn snapshot_names() -> Vec<String> {
     numeric_names::<Snapshot>(&["collected_at"])
+}
+
+/// This document
+#[utoipa::path(get, path = "/api/v1/openapi.json", security(),
+    responses((status = 200, description = "OpenAPI 3.0", body = Object)))]
+pub(super) async fn openapi_json(_: ApiQuery<NoQuery>) -> Json<Value> {
+    Json(document())
 }
 
 /// The OpenAPI document.
