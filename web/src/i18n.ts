@@ -387,6 +387,7 @@ const en = {
   'dur.d': '{0} d',
   'dur.dh': '{0} d {1} h',
   'error.notfound': 'Page not found.',
+  'error.cluster_notfound': 'There is no cluster #{0}: it was removed, or never registered.',
   'error.unauthorized': 'Please sign in.',
 };
 
@@ -776,6 +777,7 @@ const zh: Record<Key, string> = {
   'dur.d': '{0} 天',
   'dur.dh': '{0} 天 {1} 小时',
   'error.notfound': '页面不存在。',
+  'error.cluster_notfound': '没有编号为 #{0} 的集群：它已被删除，或从未注册。',
   'error.unauthorized': '请先登录。',
 };
 

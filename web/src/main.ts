@@ -2,7 +2,7 @@
 // lifecycle (each page gets an AbortSignal and cleanups that run when it is left).
 
 import './style.css';
-import { api, Unauthorized, type Me } from './api';
+import { api, ApiError, Unauthorized, type Me } from './api';
 import { append, clear, h } from './dom';
 import { lang, setLang, t, type Lang } from './i18n';
 import { current, href } from './route';
@@ -178,7 +178,23 @@ function render(): void {
     },
     rerender: render,
   };
-  Promise.resolve(found[1](ctx)).catch((e) => {
+  // A cluster page for an id that is not registered says so once, instead of every chart and
+  // card of the page failing on its own.
+  const clusterId = /^\/clusters\/(\d+)/.exec(path)?.[1];
+  const known = clusterId
+    ? api(`/api/v1/clusters/${clusterId}`, { signal: controller.signal }).then(
+        () => true,
+        (e) => !(e instanceof ApiError && e.status === 404),
+      )
+    : Promise.resolve(true);
+  Promise.resolve(
+    known.then((ok) => {
+      if (ok) return found[1](ctx);
+      if (controller.signal.aborted) return;
+      root.append(h('div', { class: 'card', id: 'cluster-notfound' }, errorBox(t('error.cluster_notfound', clusterId ?? '')), h('a', { href: href('/') }, t('nav.fleet'))));
+      root.dataset.ready = 'true';
+    }),
+  ).catch((e) => {
     if (e instanceof Unauthorized || controller.signal.aborted) return;
     root.append(errorBox(String(e?.message ?? e)));
   });

@@ -119,6 +119,21 @@ describe('dashboard', () => {
     await context.close();
   });
 
+  test('an unknown cluster: one clear "not found", no empty charts, on every cluster page', async () => {
+    for (const sub of ['', '/nodes', '/queries', '/nodes/10001']) {
+      const { page, context } = await open(`#/clusters/999999${sub}?range=1h`);
+      await ready(page);
+      assert.equal(await page.locator('.error').count(), 1, `#/clusters/999999${sub}`);
+      assert.match(await page.locator('#cluster-notfound').innerText(), /no cluster #999999/);
+      assert.equal(await page.locator('[data-chart]').count(), 0, 'no chart frames');
+      await context.close();
+    }
+    const zh = await open('#/clusters/999999', { locale: 'zh-CN' });
+    await ready(zh.page);
+    assert.match(await zh.page.locator('#cluster-notfound').innerText(), /没有编号为 #999999 的集群/);
+    await zh.context.close();
+  });
+
   test('the range picker changes the charted range', async () => {
     const { page, context, errors } = await open(`#/clusters/${cluster().id}?range=1h`);
     await ready(page);
