@@ -93,6 +93,19 @@ function legendTime(daily: boolean): (u: uPlot, v: number) => string {
   };
 }
 
+/** When the cursor is not on the chart, the legend shows each series' latest known value (and
+ * the time of the latest row) instead of dashes, so the chart can be read without hovering. */
+function showLatest(self: uPlot): void {
+  if (self.cursor.idx != null) return;
+  const idxs: (number | null)[] = self.data.map((col, i) => {
+    if (i === 0) return null;
+    for (let r = col.length - 1; r >= 0; r--) if (col[r] != null) return r;
+    return null;
+  });
+  idxs[0] = idxs.reduce<number | null>((m, v) => (v != null && (m == null || v > m) ? v : m), null);
+  self.setLegend({ idxs }, false);
+}
+
 export function chart(spec: ChartSpec): Chart {
   const plot = h('div', { class: 'plot' });
   const empty = h('div', { class: 'chart-empty', hidden: true }, t('common.nodata'));
@@ -185,6 +198,7 @@ export function chart(spec: ChartSpec): Chart {
             c.restore();
           });
         },
+        showLatest,
         () => {
           if (drawn) {
             const d = drawn;
@@ -193,6 +207,7 @@ export function chart(spec: ChartSpec): Chart {
           }
         },
       ],
+      setCursor: [showLatest],
       setSelect: [
         (self) => {
           if (!spec.onSelect || self.select.width < 8) return;

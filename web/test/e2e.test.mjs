@@ -114,6 +114,10 @@ describe('dashboard', () => {
     const legend = await page.locator('#chart-qps .u-legend').innerText();
     assert.match(legend, /requests\/s/);
     assert.doesNotMatch(legend, /rows/i);
+    // Before any hover, the legend shows the latest values, not dashes.
+    const latest = await page.locator('#chart-qps .u-legend .u-series >> nth=1').locator('.u-value').innerText();
+    assert.notEqual(latest.trim(), '–', 'the QPS legend shows its latest value');
+    assert.notEqual(latest.trim(), '', 'the QPS legend shows its latest value');
     await shot(page, '02-cluster-1h');
     assert.deepEqual(errors, []);
     await context.close();
