@@ -8,6 +8,7 @@ import { h } from './dom';
 import { t } from './i18n';
 import { lang } from './i18n';
 import type { History } from './api';
+import { byteUnit, num } from './format';
 
 export const PALETTE = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#a16207', '#64748b'];
 
@@ -36,6 +37,11 @@ export interface ChartSpec {
   /** Fixed minimum/maximum of the left scale (e.g. [0, 100] for percentages); else from data, from 0. */
   yMin?: number;
   yMax?: number;
+  /** The left scale is bytes ('bytes') or bytes per second ('bytes/s'): its ticks are 1, 2, 5 ×
+   * 10^n in one binary unit chosen for the whole axis (2 GiB, 4 GiB …, not 1.86 GiB). */
+  yBytes?: 'bytes' | 'bytes/s';
+  /** The left scale spans the data (padded, within yMin/yMax) instead of starting at 0. */
+  yZoom?: boolean;
   height?: number;
   /** Called with a dragged range in unix ms. */
   onSelect?: (fromMs: number, toMs: number) => void;
@@ -51,6 +57,9 @@ export interface Chart {
   setData(data: uPlot.AlignedData, xFrom: number, xTo: number): Promise<void>;
   destroy(): void;
 }
+
+/** Tick steps in the axis' unit: 1, 2, 5 × 10^n. */
+const ROUND_STEPS = [-3, -2, -1, 0, 1, 2, 3].flatMap((n) => [1, 2, 5].map((m) => m * 10 ** n));
 
 let measurer: CanvasRenderingContext2D | null = null;
 /** Room for the widest tick label of a value axis (uPlot's default 50 px cuts "87.3 GiB"). */
@@ -149,9 +158,22 @@ export function chart(spec: ChartSpec): Chart {
     // An empty chart has a made-up 0–1 scale: no numbers on it.
     values: (_u, splits) => splits.map((v) => (!hasData ? '' : fmt ? fmt(v) : String(v))),
   });
+  const byteAxis = (suffix: string): uPlot.Axis => ({
+    ...axis(undefined, 3, 'y'),
+    incrs: (_u, _i, _min, max) => {
+      const { size } = byteUnit(max);
+      return ROUND_STEPS.map((m) => m * size);
+    },
+    values: (u, splits) => {
+      const { size, name } = byteUnit(u.scales.y.max ?? 0);
+      const labels = splits.map((v) => (!hasData ? '' : `${num(v / size)} ${name}${suffix}`));
+      el.dataset.yTicks = labels.join('|');
+      return labels;
+    },
+  });
   const axes: uPlot.Axis[] = [
     { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values: xFormatter(!!spec.daily), space: 70 },
-    axis(spec.yFmt, 3, 'y'),
+    spec.yBytes ? byteAxis(spec.yBytes === 'bytes/s' ? '/s' : '') : axis(spec.yFmt, 3, 'y'),
   ];
   if (hasY2) axes.push(axis(spec.y2Fmt, 1, 'y2'));
 
@@ -163,6 +185,14 @@ export function chart(spec: ChartSpec): Chart {
     return [lo, hi];
   };
 
+  const zoomRange = (limitMin?: number, limitMax?: number): uPlot.Scale.Range => (_u, min, max) => {
+    if (min == null || max == null) return [limitMin ?? 0, limitMax ?? 1];
+    const pad = Math.max((max - min) * 0.1, Math.abs(max) * 0.001, 1e-9);
+    const lo = Math.max(limitMin ?? -Infinity, min - pad);
+    const hi = Math.min(limitMax ?? Infinity, max + pad);
+    return hi > lo ? [lo, hi] : [lo, lo + pad];
+  };
+
   const opts = (width: number): uPlot.Options => ({
     width,
     height,
@@ -170,7 +200,7 @@ export function chart(spec: ChartSpec): Chart {
     axes,
     scales: {
       x: { time: true, range: () => [xFrom, xTo] },
-      y: { range: yRange(spec.yMin, spec.yMax) },
+      y: { range: spec.yZoom ? zoomRange(spec.yMin, spec.yMax) : yRange(spec.yMin, spec.yMax) },
       y2: { range: yRange() },
     },
     cursor: { drag: { x: !!spec.onSelect, y: false, setScale: false } },
@@ -199,6 +229,11 @@ export function chart(spec: ChartSpec): Chart {
           });
         },
         showLatest,
+        (self) => {
+          // The left scale as drawn, for tests and for anyone reading the page's DOM.
+          el.dataset.yMin = String(self.scales.y?.min ?? '');
+          el.dataset.yMax = String(self.scales.y?.max ?? '');
+        },
         () => {
           if (drawn) {
             const d = drawn;

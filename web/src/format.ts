@@ -51,6 +51,17 @@ export function bytes(v: number | null | undefined): string {
   return (v < 0 ? '-' : '') + nf({ maximumFractionDigits: digits }).format(a) + ' ' + UNITS[i];
 }
 
+/** The binary unit an axis reaching `max` bytes is labelled in: its size and name. */
+export function byteUnit(max: number): { size: number; name: string } {
+  let i = 0;
+  let a = Math.abs(max);
+  while (a >= 1024 && i < UNITS.length - 1) {
+    a /= 1024;
+    i++;
+  }
+  return { size: 1024 ** i, name: UNITS[i] };
+}
+
 export function bytesPerSec(v: number | null | undefined): string {
   return isNum(v) ? bytes(v) + '/s' : DASH;
 }

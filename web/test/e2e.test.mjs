@@ -98,7 +98,7 @@ describe('dashboard', () => {
     assert.equal(await page.locator('.kpi').count(), 10);
     const qpsKpi = await page.locator('[data-kpi="qps"] .kpi-value').innerText();
     assert.notEqual(qpsKpi.trim(), '–', 'the QPS card has a value');
-    for (const id of ['chart-qps', 'chart-latency', 'chart-success', 'chart-resources', 'chart-datasize', 'chart-compaction', 'chart-capacity', 'chart-jobs', 'chart-activity']) {
+    for (const id of ['chart-qps', 'chart-latency', 'chart-success', 'chart-errors', 'chart-resources', 'chart-datasize', 'chart-compaction', 'chart-capacity', 'chart-jobs', 'chart-activity']) {
       assert.ok((await points(page, id)) > 0, `${id} has data points`);
       assert.equal(await page.locator(`#${id} canvas`).count(), 1, `${id} has a canvas`);
     }
@@ -114,6 +114,20 @@ describe('dashboard', () => {
     const legend = await page.locator('#chart-qps .u-legend').innerText();
     assert.match(legend, /requests\/s/);
     assert.doesNotMatch(legend, /rows/i);
+    // The success rate has its own chart and an axis that follows its data (not 0–100 %); the
+    // error rates are on another chart.
+    assert.equal(await page.locator('#chart-success .u-legend .u-series').count(), 2, 'time and the rate only');
+    const [yMin, yMax] = [Number(await page.getAttribute('#chart-success', 'data-y-min')), Number(await page.getAttribute('#chart-success', 'data-y-max'))];
+    assert.ok(yMin > 50 && yMax <= 100, `success axis ${yMin}–${yMax} follows the data`);
+    // Byte axes: one unit for the axis and round steps (1, 2, 5 × 10^n of it).
+    const ticks = (await page.getAttribute('#chart-datasize', 'data-y-ticks')).split('|');
+    const units = new Set(ticks.map((l) => l.split(' ')[1]));
+    assert.equal(units.size, 1, `one unit on the axis: ${ticks}`);
+    const vals = ticks.map((l) => Number(l.split(' ')[0].replace(/,/g, '')));
+    const step = vals[1] - vals[0];
+    const mantissa = Math.round((step / 10 ** Math.floor(Math.log10(step))) * 1000) / 1000;
+    assert.ok([1, 2, 5].includes(mantissa), `round step ${step} in ${ticks}`);
+    vals.forEach((v, i) => assert.ok(Math.abs(v - vals[0] - i * step) < step / 1000, `evenly spaced: ${ticks}`));
     // Before any hover, the legend shows the latest values, not dashes.
     const latest = await page.locator('#chart-qps .u-legend .u-series >> nth=1').locator('.u-value').innerText();
     assert.notEqual(latest.trim(), '–', 'the QPS legend shows its latest value');

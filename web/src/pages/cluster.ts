@@ -122,16 +122,25 @@ export async function clusterPage(ctx: Ctx): Promise<void> {
       yFmt: ms,
       series: [{ label: 'p50' }, { label: 'p90' }, { label: 'p95' }, { label: 'p99' }],
     }),
+    // Success rate and error rates have different units: two charts, not one with two axes. The
+    // rate's axis follows its data, so 97 % and 99.9 % look different.
     success: chart({
       id: 'chart-success',
       title: t('chart.success'),
       onSelect: zoom,
-      yFmt: (v) => pct(v, 1),
-      y2Fmt: (v) => num(v),
+      yFmt: (v) => pct(v, 2),
+      yMax: 100,
+      yZoom: true,
+      series: [{ label: t('series.success_rate'), color: '#10b981', fmt: (v) => pct(v, 2) }],
+    }),
+    errors: chart({
+      id: 'chart-errors',
+      title: t('chart.errors'),
+      onSelect: zoom,
+      yFmt: (v) => num(v),
       series: [
-        { label: t('series.success_rate'), color: '#10b981', fmt: (v) => pct(v, 2) },
-        { label: t('series.errors_per_sec'), color: '#ef4444', scale: 'y2' },
-        { label: t('series.timeouts_per_sec'), color: '#f59e0b', scale: 'y2' },
+        { label: t('series.errors_per_sec'), color: '#ef4444' },
+        { label: t('series.timeouts_per_sec'), color: '#f59e0b' },
       ],
     }),
     resources: chart({
@@ -143,8 +152,8 @@ export async function clusterPage(ctx: Ctx): Promise<void> {
       yMax: 100,
       series: [{ label: t('series.cpu') }, { label: t('series.mem') }, { label: t('series.disk') }, { label: t('series.maxdisk'), dash: [4, 3] }],
     }),
-    datasize: chart({ id: 'chart-datasize', title: t('chart.datasize'), onSelect: zoom, yFmt: bytes, series: [{ label: t('series.data'), fill: true, color: '#8b5cf6' }] }),
-    growth: chart({ id: 'chart-growth', title: t('chart.growth'), daily: true, yFmt: bytes, series: [{ label: t('series.growth'), bars: true, color: '#06b6d4' }] }),
+    datasize: chart({ id: 'chart-datasize', title: t('chart.datasize'), onSelect: zoom, yFmt: bytes, yBytes: 'bytes', series: [{ label: t('series.data'), fill: true, color: '#8b5cf6' }] }),
+    growth: chart({ id: 'chart-growth', title: t('chart.growth'), daily: true, yFmt: bytes, yBytes: 'bytes', series: [{ label: t('series.growth'), bars: true, color: '#06b6d4' }] }),
     activity: chart({
       id: 'chart-activity',
       title: t('chart.activity'),
@@ -228,7 +237,8 @@ export async function clusterPage(ctx: Ctx): Promise<void> {
     const drawn: Promise<void>[] = [
       charts.qps.setData(columns(hist, [col('qps'), col('rps')]), from, to),
       charts.latency.setData(columns(hist, ['query_latency_p50', 'query_latency_p90', 'query_latency_p95', 'query_latency_p99'].map(col)), from, to),
-      charts.success.setData(columns(hist, [ratio('query_success', 'query_error'), perSec('query_error'), perSec('query_timeout')]), from, to),
+      charts.success.setData(columns(hist, [ratio('query_success', 'query_error')]), from, to),
+      charts.errors.setData(columns(hist, [perSec('query_error'), perSec('query_timeout')]), from, to),
       charts.resources.setData(columns(hist, ['cpu_usage_pct', 'mem_usage_pct', 'disk_usage_pct', 'max_disk_used_pct'].map(col)), from, to),
       charts.datasize.setData(columns(hist, [col('total_data_bytes')]), from, to),
       charts.activity.setData(columns(hist, ['txn_success_total', 'txn_failed_total', 'load_finished_total', 'mv_refresh_success_total', 'mv_refresh_failed_total'].map(perMinute)), from, to),

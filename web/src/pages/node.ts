@@ -62,6 +62,7 @@ export async function nodePage(ctx: Ctx): Promise<void> {
             id: 'chart-node-' + metrics.join('-'),
             title: metrics.map(metricLabel).join(' · '),
             yFmt: (v) => fmt(v),
+            yBytes: metrics[0].endsWith('_bytes_per_sec') ? 'bytes/s' : metrics[0].endsWith('_bytes') ? 'bytes' : undefined,
             yMin: isPct(metrics[0]) ? 0 : undefined,
             yMax: isPct(metrics[0]) ? 100 : undefined,
             series: metrics.map((m) => ({ label: metricLabel(m) })),

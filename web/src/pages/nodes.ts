@@ -166,6 +166,7 @@ export async function nodesPage(ctx: Ctx): Promise<void> {
       id: 'chart-compare',
       title: metricLabel(metric),
       yFmt: (v) => fmt(v),
+      yBytes: metric.endsWith('_bytes_per_sec') ? 'bytes/s' : metric.endsWith('_bytes') ? 'bytes' : undefined,
       yMin: isPct(metric) ? 0 : undefined,
       yMax: isPct(metric) ? 100 : undefined,
       series: picked.map((n) => ({ label: `${n.node_id} (${n.host})` })),
