@@ -1,14 +1,13 @@
-// uPlot charts: one function builds a time-series chart with the dashboard's look, local-time
-// axes in the current language, value formatters, resizing, drag-to-zoom and a "drawn" signal.
+// uPlot charts: one function builds a time-series chart with the dashboard's look,
+// ISO-like local-time axes, value formatters, resizing, drag-to-zoom and a "drawn" signal.
 // Missing data stays missing: null values are drawn as gaps (spanGaps is off), never as zeros.
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { h } from './dom';
 import { t } from './i18n';
-import { lang } from './i18n';
 import type { History } from './api';
-import { byteUnit, num } from './format';
+import { byteUnit, dateTime, localDate, monthDay, num, timeOfDay } from './format';
 
 export const PALETTE = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#a16207', '#64748b'];
 
@@ -80,14 +79,12 @@ function xFormatter(daily: boolean): uPlot.Axis['values'] {
     const min = u.scales.x.min ?? 0;
     const max = u.scales.x.max ?? 0;
     const span = max - min;
-    const withDate = new Intl.DateTimeFormat(lang(), { month: 'numeric', day: 'numeric' });
-    const time = new Intl.DateTimeFormat(lang(), { hour: '2-digit', minute: '2-digit', hour12: false });
     return splits.map((s, i) => {
-      const d = new Date(s * 1000);
-      if (daily || span > 3 * 86400) return withDate.format(d);
+      const ms = s * 1000;
+      if (daily || span > 3 * 86400) return monthDay(ms);
       const prev = i > 0 ? new Date(splits[i - 1] * 1000) : null;
-      const newDay = !prev || prev.getDate() !== d.getDate();
-      return span > 86400 / 2 && newDay ? withDate.format(d) + ' ' + time.format(d) : time.format(d);
+      const newDay = !prev || prev.getDate() !== new Date(ms).getDate();
+      return span > 86400 / 2 && newDay ? `${monthDay(ms)} ${timeOfDay(ms)}` : timeOfDay(ms);
     });
   };
 }
@@ -95,10 +92,7 @@ function xFormatter(daily: boolean): uPlot.Axis['values'] {
 function legendTime(daily: boolean): (u: uPlot, v: number) => string {
   return (_u, v) => {
     if (v == null) return '–';
-    const opts: Intl.DateTimeFormatOptions = daily
-      ? { year: 'numeric', month: 'short', day: 'numeric' }
-      : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
-    return new Intl.DateTimeFormat(lang(), opts).format(new Date(v * 1000));
+    return daily ? localDate(v * 1000) : dateTime(v * 1000);
   };
 }
 

@@ -79,36 +79,38 @@ export function change(v: number | null | undefined): string {
   return s + ' %';
 }
 
-const dtCache = new Map<string, Intl.DateTimeFormat>();
-function dtf(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = lang() + JSON.stringify(opts);
-  let f = dtCache.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang(), opts);
-    dtCache.set(key, f);
-  }
-  return f;
+// Dates and times are written one way everywhere, in every language: ISO-like, local time
+// ("2026-12-03 07:27:24", "2026-12-03", "12-03"), so that a time read on one page can be found
+// on another and in starmon's logs.
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** Unix ms → "YYYY-MM-DD", local. */
+export function localDate(msT: number): string {
+  const d = new Date(msT);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
 }
 
-/** Unix ms → local date and time. */
+/** Unix ms → "YYYY-MM-DD HH:MM:SS", local. */
 export function dateTime(msT: number | null | undefined): string {
   if (!isNum(msT)) return DASH;
-  return dtf({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(msT);
+  return `${localDate(msT)} ${timeOfDay(msT, true)}`;
 }
 
+/** Unix ms → "HH:MM" (or "HH:MM:SS"), local, 24 h. */
 export function timeOfDay(msT: number, seconds = false): string {
-  return dtf(seconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false } : { hour: '2-digit', minute: '2-digit', hour12: false }).format(msT);
+  const d = new Date(msT);
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return seconds ? `${hm}:${pad2(d.getSeconds())}` : hm;
 }
 
+/** Unix ms → "MM-DD", local (axis labels). */
 export function monthDay(msT: number): string {
-  return dtf({ month: 'short', day: 'numeric' }).format(msT);
+  return localDate(msT).slice(5);
 }
 
-/** "YYYY-MM-DD" (a calendar date) → that date in the current language. */
+/** "YYYY-MM-DD" (a calendar date) as it is written everywhere else. */
 export function isoDate(d: string | null | undefined): string {
-  if (!d) return DASH;
-  const [y, m, day] = d.split('-').map(Number);
-  return dtf({ year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(y, m - 1, day));
+  return d ? d : DASH;
 }
 
 /** "5 min ago" in the current language. */

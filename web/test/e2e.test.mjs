@@ -128,6 +128,9 @@ describe('dashboard', () => {
     const mantissa = Math.round((step / 10 ** Math.floor(Math.log10(step))) * 1000) / 1000;
     assert.ok([1, 2, 5].includes(mantissa), `round step ${step} in ${ticks}`);
     vals.forEach((v, i) => assert.ok(Math.abs(v - vals[0] - i * step) < step / 1000, `evenly spaced: ${ticks}`));
+    // Times in one ISO-like form: the legend's time is "YYYY-MM-DD HH:MM:SS".
+    const legendTime = await page.locator('#chart-qps .u-legend .u-series >> nth=0').locator('.u-value').innerText();
+    assert.match(legendTime.trim(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     // Before any hover, the legend shows the latest values, not dashes.
     const latest = await page.locator('#chart-qps .u-legend .u-series >> nth=1').locator('.u-value').innerText();
     assert.notEqual(latest.trim(), '–', 'the QPS legend shows its latest value');
