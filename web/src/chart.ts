@@ -25,6 +25,9 @@ export interface SeriesSpec {
   fill?: boolean;
   /** Not counted as data from the API (thresholds, projections). */
   decoration?: boolean;
+  /** Left out of the legend while it has no value in the range (a figure that only some
+   * StarRocks versions or settings report, e.g. the p50/p90 gauge). */
+  optional?: boolean;
 }
 
 export interface ChartSpec {
@@ -249,6 +252,18 @@ export function chart(spec: ChartSpec): Chart {
     },
   });
 
+  /** An optional series without a value in the range has no legend entry: a legend that is
+   * always "–" says nothing but "this chart is broken". */
+  const hideEmptyOptional = (data: uPlot.AlignedData) => {
+    const rows = plot.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    spec.series.forEach((s, i) => {
+      if (!s.optional) return;
+      const empty = (data[i + 1] as (number | null)[]).every((v) => v == null);
+      const row = rows[i + 1];
+      if (row) row.hidden = empty;
+    });
+  };
+
   const width = () => Math.max(240, plot.clientWidth || el.clientWidth - 24 || 600);
   const ro = new ResizeObserver(() => {
     if (u) {
@@ -285,6 +300,7 @@ export function chart(spec: ChartSpec): Chart {
           u.setData(data);
         }
       }).then(() => {
+        hideEmptyOptional(data);
         el.dataset.drawn = String((Number(el.dataset.drawn) || 0) + 1);
       });
     },

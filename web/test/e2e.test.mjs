@@ -128,6 +128,11 @@ describe('dashboard', () => {
     const mantissa = Math.round((step / 10 ** Math.floor(Math.log10(step))) * 1000) / 1000;
     assert.ok([1, 2, 5].includes(mantissa), `round step ${step} in ${ticks}`);
     vals.forEach((v, i) => assert.ok(Math.abs(v - vals[0] - i * step) < step / 1000, `evenly spaced: ${ticks}`));
+    // The latency legend names only the quantiles that have data (the emulator, like a default
+    // FE, has no p50/p90 gauge): each visible entry shows a value.
+    const latencyEntries = await page.locator('#chart-latency .u-legend .u-series:not([hidden])').allInnerTexts();
+    assert.ok(latencyEntries.length >= 3, `${latencyEntries}`);
+    for (const e of latencyEntries.slice(1)) assert.doesNotMatch(e, /–/, `latency legend: ${latencyEntries}`);
     // Times in one ISO-like form: the legend's time is "YYYY-MM-DD HH:MM:SS".
     const legendTime = await page.locator('#chart-qps .u-legend .u-series >> nth=0').locator('.u-value').innerText();
     assert.match(legendTime.trim(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);

@@ -120,7 +120,9 @@ export async function clusterPage(ctx: Ctx): Promise<void> {
       title: t('chart.latency'),
       onSelect: zoom,
       yFmt: ms,
-      series: [{ label: 'p50' }, { label: 'p90' }, { label: 'p95' }, { label: 'p99' }],
+      // p50/p90 come from a gauge that stays 0 (stored as unknown) unless the FE has
+      // enable_collect_query_detail_info; p95/p99 from the summary every version has.
+      series: [{ label: 'p50', optional: true }, { label: 'p90', optional: true }, { label: 'p95' }, { label: 'p99' }],
     }),
     // Success rate and error rates have different units: two charts, not one with two axes. The
     // rate's axis follows its data, so 97 % and 99.9 % look different.
