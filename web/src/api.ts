@@ -48,11 +48,21 @@ export type Health = 'ok' | 'warning' | 'critical' | 'unknown';
 export type Outcome = 'ok' | 'partial' | 'failed';
 type N = number | null;
 
+export interface Problem {
+  code: 'node_down' | 'disk_path_over_95' | 'disk_path_over_90';
+  kind: 'fe' | 'be' | 'cn' | null;
+  node_id: string;
+  host: string;
+  path: string | null;
+  used_pct: number | null;
+}
+
 export interface FleetCluster {
   id: number;
   name: string;
   health: Health;
   reasons: string[];
+  problems: Problem[];
   collected_at: N;
   outcome: Outcome | null;
   errors: number;

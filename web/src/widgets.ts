@@ -1,9 +1,9 @@
 // Small building blocks shared by the pages: badges, error boxes, sortable tables, KPI cards.
 
-import type { Health, Outcome, Severity } from './api';
+import type { FleetCluster, Health, Outcome, Problem, Severity } from './api';
 import { clear, h, type Child } from './dom';
-import { change, DASH, isNum } from './format';
-import { t } from './i18n';
+import { change, DASH, isNum, pct } from './format';
+import { t, type Key } from './i18n';
 import { href } from './route';
 
 export function errorBox(msg: string): HTMLElement {
@@ -16,6 +16,23 @@ export function note(msg: string, cls = 'note'): HTMLElement {
 
 export function loading(): HTMLElement {
   return h('div', { class: 'loading' }, t('common.loading'));
+}
+
+/** Why a cluster is not healthy, in sentences: each node down and each data path past a limit
+ * by name, then the other reasons (a node problem already said by name is not said again as a
+ * count). */
+export function reasonSentences(c: FleetCluster): string[] {
+  const node = (p: Problem) => `${(p.kind ?? '').toUpperCase() || t('problem.node')} ${p.node_id}`;
+  const named = c.problems.map((p) =>
+    p.code === 'node_down' ? t('problem.node_down', node(p), p.host) : t(`problem.${p.code}`, p.path ?? '', node(p), pct(p.used_pct, 0)),
+  );
+  const saidByName = new Set<string>();
+  for (const p of c.problems) {
+    if (p.code === 'node_down') saidByName.add(`${p.kind}_dead`);
+    else saidByName.add(p.code === 'disk_path_over_95' ? 'disk_over_95' : 'disk_over_90');
+  }
+  const rest = c.reasons.filter((r) => !saidByName.has(r)).map((r) => t(`reason.${r}` as Key));
+  return [...named, ...rest];
 }
 
 export function healthBadge(health: Health | null | undefined, reasons: string[] = []): HTMLElement {

@@ -435,6 +435,16 @@ describe('dashboard', () => {
       // Sorted by status, the dead one comes first.
       assert.equal(await page.locator('#nodes-be tbody tr >> nth=0').getAttribute('data-host'), be.host);
       await shot(page, '10-nodes-dead-be');
+      // The fleet says it in words, naming the node: "BE 10001 (127.…) is down".
+      const fleet = await open('#/');
+      await until('the fleet to name the dead BE', async () => {
+        await fleet.page.reload();
+        const row = fleet.page.locator(`#fleet-table tr[data-cluster="${c.id}"]`);
+        await row.waitFor();
+        const text = await row.locator('.reasons').innerText().catch(() => '');
+        return new RegExp(`^BE \\S+ \\(${be.host.replace(/\./g, '\\.')}\\) is down$`, 'm').test(text);
+      }, 15_000, 300);
+      await fleet.context.close();
     } finally {
       await fetch(`${c.control}/nodes/${be.id}/start`, { method: 'POST' });
     }

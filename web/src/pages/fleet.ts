@@ -7,7 +7,7 @@ import { t } from '../i18n';
 import type { Ctx } from '../main';
 import { refreshSecs } from '../range';
 import { href, navigate } from '../route';
-import { alertsBadge, aliveOf, errorBox, healthBadge, loading, outcomeBadge, sortableTable, usageBar, type Col } from '../widgets';
+import { alertsBadge, aliveOf, errorBox, healthBadge, loading, outcomeBadge, reasonSentences, sortableTable, usageBar, type Col } from '../widgets';
 
 const HEALTH_ORDER = { critical: 0, warning: 1, unknown: 2, ok: 3 };
 
@@ -40,7 +40,7 @@ export async function fleetPage(ctx: Ctx): Promise<void> {
         key: 'health',
         label: t('fleet.health'),
         value: (c) => HEALTH_ORDER[c.health] ?? 2,
-        cell: (c) => [healthBadge(c.health, c.reasons), c.reasons.length ? h('div', { class: 'reasons' }, c.reasons.join('; ')) : null],
+        cell: (c) => [healthBadge(c.health, reasonSentences(c)), c.reasons.length ? h('div', { class: 'reasons' }, reasonSentences(c).map((r) => h('div', null, r))) : null],
       },
       { key: 'fe', label: t('fleet.fe'), value: (c) => (c.fe_total ? (c.fe_alive ?? 0) / c.fe_total : null), cell: (c) => aliveOf(c.fe_alive, c.fe_total), cls: 'num' },
       { key: 'be', label: t('fleet.be'), value: (c) => (c.be_total ? (c.be_alive ?? 0) / c.be_total : null), cell: (c) => aliveOf(c.be_alive, c.be_total), cls: 'num' },

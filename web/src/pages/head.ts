@@ -8,7 +8,7 @@ import { t } from '../i18n';
 import type { Ctx } from '../main';
 import { rangeBar } from '../range';
 import { href } from '../route';
-import { alertsBadge, healthBadge, outcomeBadge } from '../widgets';
+import { alertsBadge, healthBadge, outcomeBadge, reasonSentences } from '../widgets';
 
 export type Tab = 'overview' | 'nodes' | 'queries';
 
@@ -41,7 +41,7 @@ export function clusterHead(ctx: Ctx, id: string, tab: Tab, onRefresh: (() => vo
       h('span', { class: 'head-alerts' }, t('fleet.alerts'), ' ', alertsBadge(firing ? firing.alerts.length : null, rec.id, 'cluster-alerts')),
       h('span', { class: 'sub' }, `${rec.fe_host}:${rec.fe_query_port}`),
       f ? h('span', { class: 'sub' }, t('cluster.lastcollect'), ': ', outcomeBadge(f.outcome), ' ', ago(f.collected_at)) : null,
-      f && f.reasons.length ? h('span', { class: 'reasons' }, f.reasons.join('; ')) : null,
+      f && f.reasons.length ? h('span', { class: 'reasons', id: 'health-reasons' }, reasonSentences(f).join('; ')) : null,
     ]);
   })().catch(() => undefined);
   return h('div', { class: 'page-head cluster-head' }, h('div', { class: 'crumbs' }, h('a', { href: '#/' }, t('nav.fleet')), ' / '), h('div', { class: 'title-row' }, title, meta), h('div', { class: 'head-row' }, tabs, onRefresh ? rangeBar(onRefresh) : null));

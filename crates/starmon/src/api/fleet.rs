@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::request::{blocking, enum_schema, now_ms, ApiQuery, NoQuery};
 use super::state::Ctx;
 use crate::alerts::rules::Severity;
-use crate::model::{CollectionStatus, Outcome, Snapshot};
+use crate::model::{CollectionStatus, NodeKind, NodeSample, Outcome, Snapshot};
 
 /// A path expected to reach 90 % within this many days makes its cluster a warning.
 const SOON_DAYS: f64 = 7.0;
@@ -72,6 +72,84 @@ pub(crate) struct Fleet {
     clusters: Vec<FleetCluster>,
 }
 
+/// Something wrong with one node or data path, for a sentence that names it ("BE 10001
+/// (10.0.0.42) is down", "/data1 on BE 10002 is 91 % full").
+#[derive(Debug, Serialize, ToSchema, PartialEq)]
+pub(crate) struct Problem {
+    /// `node_down`, `disk_path_over_95` or `disk_path_over_90`.
+    #[schema(schema_with = problem_code_schema)]
+    code: &'static str,
+    /// fe, be or cn.
+    #[schema(schema_with = kind_schema, required = true)]
+    kind: Option<NodeKind>,
+    /// The BE/CN id or the FE name.
+    node_id: String,
+    host: String,
+    /// The data path, for a disk problem.
+    #[schema(required = true)]
+    path: Option<String>,
+    /// The path's used share in %, for a disk problem.
+    #[schema(required = true)]
+    used_pct: Option<f64>,
+}
+
+fn problem_code_schema() -> Object {
+    enum_schema(["node_down", "disk_path_over_95", "disk_path_over_90"])
+}
+
+fn kind_schema() -> Object {
+    let mut o = enum_schema(["fe", "be", "cn"]);
+    o.nullable = true;
+    o
+}
+
+/// The nodes of the latest collection that are down, and the data paths past StarRocks' 90 % /
+/// 95 % limits, worst first within each kind of problem.
+pub fn problems(nodes: &[NodeSample]) -> Vec<Problem> {
+    let mut down = Vec::new();
+    let mut disks = Vec::new();
+    for n in nodes {
+        if n.alive == Some(false) {
+            down.push(Problem {
+                code: "node_down",
+                kind: n.kind,
+                node_id: n.node_id.clone(),
+                host: n.host.clone(),
+                path: None,
+                used_pct: None,
+            });
+        }
+        for d in &n.disks {
+            if d.total_bytes <= 0 {
+                continue;
+            }
+            let used = (d.total_bytes - d.avail_bytes) as f64 * 100.0 / d.total_bytes as f64;
+            let code = if used >= 95.0 {
+                "disk_path_over_95"
+            } else if used >= 90.0 {
+                "disk_path_over_90"
+            } else {
+                continue;
+            };
+            disks.push(Problem {
+                code,
+                kind: n.kind,
+                node_id: n.node_id.clone(),
+                host: n.host.clone(),
+                path: Some(d.path.clone()),
+                used_pct: Some(used),
+            });
+        }
+    }
+    disks.sort_by(|a, b| {
+        b.used_pct
+            .partial_cmp(&a.used_pct)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    down.extend(disks);
+    down
+}
+
 /// One cluster at a glance; a figure that is not known is null. (Every key is always there; the
 /// document has only ever promised some.)
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,6 +161,10 @@ pub(crate) struct FleetCluster {
     /// Stable codes a dashboard can translate.
     #[schema(schema_with = reasons_schema)]
     reasons: Vec<&'static str>,
+    /// The nodes down and the data paths past a limit in the latest collection that listed
+    /// nodes, by name.
+    #[schema(inline)]
+    problems: Vec<Problem>,
     collected_at: Option<i64>,
     #[schema(schema_with = outcome_schema, required = true)]
     outcome: Option<Outcome>,
@@ -179,6 +261,10 @@ pub(super) async fn fleet(
         for c in store.list_clusters()? {
             let snap = store.latest_snapshot(c.id)?;
             let status = store.latest_statuses(c.id, 1)?.pop();
+            let nodes = store
+                .latest_nodes(c.id)?
+                .map(|(_, n)| n)
+                .unwrap_or_default();
             // The alert engine's cached per-path forecasts: the earliest path decides.
             let days_90 = alerting
                 .engine()
@@ -186,7 +272,7 @@ pub(super) async fn fleet(
                 .into_iter()
                 .filter_map(|(_, days)| days)
                 .reduce(f64::min);
-            out.push((c, snap, status, days_90));
+            out.push((c, snap, status, days_90, problems(&nodes)));
         }
         Ok((out, firing))
     })
@@ -195,7 +281,7 @@ pub(super) async fn fleet(
     let today = crate::store::local_date(ctx.tz, now).map_err(ApiError::internal)?;
     let clusters = rows
         .into_iter()
-        .map(|(c, snap, status, days_until_90)| {
+        .map(|(c, snap, status, days_until_90, problems)| {
             let date_90 = days_until_90.map(|d| today + chrono::Days::new(d as u64));
             // Three missed intervals: the collector is not getting through.
             let stale = status
@@ -224,6 +310,7 @@ pub(super) async fn fleet(
                 name: c.name,
                 health,
                 reasons,
+                problems,
                 collected_at: status.as_ref().map(|s| s.collected_at),
                 outcome: status.as_ref().map(|s| s.outcome),
                 errors: status.as_ref().map_or(0, |s| s.errors.len()),
@@ -250,6 +337,67 @@ pub(super) async fn fleet(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::DiskPath;
+
+    fn disk(path: &str, total: i64, avail: i64) -> DiskPath {
+        DiskPath {
+            path: path.into(),
+            total_bytes: total,
+            avail_bytes: avail,
+            data_used_bytes: None,
+        }
+    }
+
+    #[test]
+    fn problems_name_the_nodes_down_and_the_paths_past_a_limit() {
+        let nodes = vec![
+            NodeSample {
+                node_id: "10001".into(),
+                kind: Some(NodeKind::Be),
+                host: "10.0.0.42".into(),
+                alive: Some(false),
+                disks: vec![disk("*", 1000, 500)],
+                ..NodeSample::default()
+            },
+            NodeSample {
+                node_id: "10002".into(),
+                kind: Some(NodeKind::Be),
+                host: "10.0.0.43".into(),
+                alive: Some(true),
+                // 91 % and 96 % used; 50 % is fine; a path of unknown size is left out.
+                disks: vec![
+                    disk("/data1", 1000, 90),
+                    disk("/data2", 1000, 40),
+                    disk("/data3", 1000, 500),
+                    disk("/data4", 0, 0),
+                ],
+                ..NodeSample::default()
+            },
+            NodeSample {
+                node_id: "fe2".into(),
+                kind: Some(NodeKind::Fe),
+                host: "10.0.0.12".into(),
+                // Unknown is not down.
+                alive: None,
+                ..NodeSample::default()
+            },
+        ];
+        let p = problems(&nodes);
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.code, p.node_id.as_str(), p.path.as_deref(), p.used_pct))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("node_down", "10001", None, None),
+                ("disk_path_over_95", "10002", Some("/data2"), Some(96.0)),
+                ("disk_path_over_90", "10002", Some("/data1"), Some(91.0)),
+            ]
+        );
+        assert_eq!(p[0].host, "10.0.0.42");
+        assert_eq!(p[0].kind, Some(NodeKind::Be));
+    }
 
     fn ok_status() -> CollectionStatus {
         CollectionStatus {
