@@ -150,6 +150,20 @@ pub fn problems(nodes: &[NodeSample]) -> Vec<Problem> {
     down
 }
 
+/// Fewer nodes alive than listed (unknown is not down).
+fn some_down(alive: Option<i64>, total: Option<i64>) -> bool {
+    matches!((alive, total), (Some(a), Some(t)) if a < t)
+}
+
+/// Whether [`problems`] can find anything in the collection of `s`: a node down or a data
+/// path at 90 % or more.
+fn names_problems(s: &Snapshot) -> bool {
+    some_down(s.fe_node_alive, s.fe_node_total)
+        || some_down(s.be_node_alive, s.be_node_total)
+        || some_down(s.cn_node_alive, s.cn_node_total)
+        || s.max_disk_used_pct.is_some_and(|p| p >= 90.0)
+}
+
 /// One cluster at a glance; a figure that is not known is null. (Every key is always there; the
 /// document has only ever promised some.)
 #[derive(Debug, Serialize, ToSchema)]
@@ -208,7 +222,6 @@ pub fn health(
         reasons.push((Health::Warning, "collection_stale"));
     }
     if let Some(s) = snap {
-        let dead = |alive: Option<i64>, total: Option<i64>| matches!((alive, total), (Some(a), Some(t)) if a < t);
         if let (Some(a), Some(t)) = (s.fe_node_alive, s.fe_node_total) {
             if t > 0 && a * 2 <= t {
                 reasons.push((Health::Critical, "no_fe_majority"));
@@ -218,10 +231,10 @@ pub fn health(
         }
         if matches!((s.be_node_alive, s.be_node_total), (Some(0), Some(t)) if t > 0) {
             reasons.push((Health::Critical, "no_be_alive"));
-        } else if dead(s.be_node_alive, s.be_node_total) {
+        } else if some_down(s.be_node_alive, s.be_node_total) {
             reasons.push((Health::Warning, "be_dead"));
         }
-        if dead(s.cn_node_alive, s.cn_node_total) {
+        if some_down(s.cn_node_alive, s.cn_node_total) {
             reasons.push((Health::Warning, "cn_dead"));
         }
         match s.max_disk_used_pct {
@@ -261,10 +274,16 @@ pub(super) async fn fleet(
         for c in store.list_clusters()? {
             let snap = store.latest_snapshot(c.id)?;
             let status = store.latest_statuses(c.id, 1)?.pop();
-            let nodes = store
-                .latest_nodes(c.id)?
-                .map(|(_, n)| n)
-                .unwrap_or_default();
+            // The nodes are read only when the snapshot says there is something to name: a
+            // healthy cluster costs the fleet page no extra query.
+            let nodes = if snap.as_ref().is_some_and(names_problems) {
+                store
+                    .latest_nodes(c.id)?
+                    .map(|(_, n)| n)
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
             // The alert engine's cached per-path forecasts: the earliest path decides.
             let days_90 = alerting
                 .engine()
@@ -346,6 +365,31 @@ mod tests {
             avail_bytes: avail,
             data_used_bytes: None,
         }
+    }
+
+    #[test]
+    fn nodes_are_read_only_when_the_snapshot_shows_something_to_name() {
+        let healthy = Snapshot {
+            be_node_alive: Some(3),
+            be_node_total: Some(3),
+            max_disk_used_pct: Some(89.9),
+            ..Snapshot::default()
+        };
+        assert!(!names_problems(&healthy));
+        assert!(
+            !names_problems(&Snapshot::default()),
+            "unknown is not a problem"
+        );
+        let be_down = Snapshot {
+            be_node_alive: Some(2),
+            ..healthy.clone()
+        };
+        assert!(names_problems(&be_down));
+        let full = Snapshot {
+            max_disk_used_pct: Some(90.0),
+            ..healthy
+        };
+        assert!(names_problems(&full));
     }
 
     #[test]
