@@ -2,7 +2,7 @@
 // lifecycle (each page gets an AbortSignal and cleanups that run when it is left).
 
 import './style.css';
-import { api, ApiError, Unauthorized, type Me } from './api';
+import { api, ApiError, Unauthorized, type ClusterRecord, type Me } from './api';
 import { append, clear, h } from './dom';
 import { lang, setLang, t, type Lang } from './i18n';
 import { current, href } from './route';
@@ -28,6 +28,8 @@ export interface Ctx {
   every(secs: number, f: () => void): void;
   /** Re-renders the current page (after a language or theme change). */
   rerender(): void;
+  /** On a cluster's pages: its record, already fetched to tell an unknown id. */
+  cluster?: ClusterRecord;
 }
 
 type Page = (ctx: Ctx) => void | Promise<void>;
@@ -182,8 +184,11 @@ function render(): void {
   // card of the page failing on its own.
   const clusterId = /^\/clusters\/(\d+)/.exec(path)?.[1];
   const known = clusterId
-    ? api(`/api/v1/clusters/${clusterId}`, { signal: controller.signal }).then(
-        () => true,
+    ? api<ClusterRecord>(`/api/v1/clusters/${clusterId}`, { signal: controller.signal }).then(
+        (rec) => {
+          ctx.cluster = rec;
+          return true;
+        },
         (e) => !(e instanceof ApiError && e.status === 404),
       )
     : Promise.resolve(true);

@@ -29,7 +29,7 @@ export function clusterHead(ctx: Ctx, id: string, tab: Tab, onRefresh: (() => vo
   );
   void (async () => {
     const [rec, fleet, firing] = await Promise.all([
-      api<ClusterRecord>(`/api/v1/clusters/${id}`, { signal: ctx.signal }),
+      ctx.cluster ?? api<ClusterRecord>(`/api/v1/clusters/${id}`, { signal: ctx.signal }),
       api<{ clusters: FleetCluster[] }>('/api/v1/fleet', { signal: ctx.signal }).catch(() => null),
       api<{ alerts: Alert[] }>(`/api/v1/alerts?cluster_id=${encodeURIComponent(id)}&state=firing`, { signal: ctx.signal }).catch(() => null),
     ]);
